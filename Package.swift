@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
+// Only Gateway imports CLibWebsockets and only AuditStore imports CSQLite.
+let package = Package(
+    name: "moses-coordinator",
+    products: [
+        .executable(name: "moses-coordinator", targets: ["CoordinatorCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibWebsockets",
+            path: "CLibWebsockets",
+            pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The pure governance engine: events, roles, state, policy, rules. No I/O, no clock.
+        .target(name: "Governance"),
+        // Bytes on the wire and on disk: OpenClaw frames, captures, MO§ES ledger lines,
+        // state.json, canonical hashing, device signing; normalization into GovernanceEvent.
+        .target(
+            name: "WireFormats",
+            dependencies: [
+                "Governance",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "WireFormats",
+                "CLibWebsockets",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The SQLite audit store: wrapper, migrations, batched writer, query, export, verify.
+        .target(
+            name: "AuditStore",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoordinatorCLI",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "Gateway",
+                "AuditStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
+        .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore"]),
+        .testTarget(
+            name: "CoordinatorCLITests",
+            dependencies: ["CoordinatorCLI"],
+            resources: [.copy("Captures")]
+        ),
+    ]
+)

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `moses-coordinator` command: a governance monitor for multi-agent OpenClaw deployments.
+@main
+struct MosesCoordinator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moses-coordinator",
+        abstract: "Watch multi-agent OpenClaw conversations and record every breach of MO§ES governance.",
+        version: CoordinatorVersion.current,
+        subcommands: []
+    )
+}
+
+/// The version shown by `--version` and sent as `client.version` to the gateway.
+enum CoordinatorVersion {
+    static let current = "0.1.0"
+}
