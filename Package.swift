@@ -66,11 +66,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // sd_notify(3) without libsystemd: READY/STOPPING/WATCHDOG/STATUS datagrams.
+        .target(name: "SystemdNotify"),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
                 "Governance",
                 "Configuration",
+                "SystemdNotify",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(
             name: "CoordinatorCLITests",
             dependencies: ["CoordinatorCLI"],
