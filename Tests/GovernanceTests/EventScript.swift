@@ -9,21 +9,36 @@ struct EventScript {
         engine = GovernanceEngine(policy: policy, state: state)
     }
 
-    mutating func run(_ events: GovernanceEvent...) { run(events) }
+    mutating func run(_ groups: any EventGroup...) { run(groups) }
 
-    mutating func run(_ events: [GovernanceEvent]) {
-        for event in events { engine.process(event, into: &violations) }
+    mutating func run(_ groups: [any EventGroup]) {
+        for group in groups {
+            for event in group.events { engine.process(event, into: &violations) }
+        }
     }
 
     /// Runs the events, finishes the input and returns every violation.
-    mutating func finish(_ events: GovernanceEvent...) -> [Violation] {
-        run(events)
+    mutating func finish(_ groups: any EventGroup...) -> [Violation] {
+        run(groups)
         engine.finish(into: &violations)
         return violations
     }
 
     /// The rules of the violations found so far, in order.
     var rules: [RuleID] { violations.map(\.rule) }
+}
+
+/// One event or a list of them, so scripts can mix both.
+protocol EventGroup {
+    var events: [GovernanceEvent] { get }
+}
+
+extension GovernanceEvent: EventGroup {
+    var events: [GovernanceEvent] { [self] }
+}
+
+extension Array: EventGroup where Element == GovernanceEvent {
+    var events: [GovernanceEvent] { self }
 }
 
 let group = "discord:group:1"

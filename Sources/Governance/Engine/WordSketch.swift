@@ -24,12 +24,12 @@ struct WordSketch: Sendable, Equatable {
                 hash &*= 0x0100_0193
                 inWord = true
             } else if inWord {
-                all.append(hash)
+                all.append(Self.finalize(hash))
                 hash = 0x811c_9dc5
                 inWord = false
             }
         }
-        if inWord { all.append(hash) }
+        if inWord { all.append(Self.finalize(hash)) }
         all.sort()
         var distinct: [UInt32] = []
         distinct.reserveCapacity(min(all.count, Self.capacity))
@@ -43,6 +43,18 @@ struct WordSketch: Sendable, Equatable {
         }
         isTruncated = false
         hashes = distinct
+    }
+
+    /// Murmur3's avalanche step: FNV-1a alone leaves the high bits of similar short words
+    /// correlated, and the sketch keeps the numerically smallest hashes.
+    private static func finalize(_ value: UInt32) -> UInt32 {
+        var h = value
+        h ^= h >> 16
+        h &*= 0x85eb_ca6b
+        h ^= h >> 13
+        h &*= 0xc2b2_ae35
+        h ^= h >> 16
+        return h
     }
 
     /// Jaccard similarity (0…1) of the two word sets, exact when neither was truncated.
