@@ -71,3 +71,13 @@ import Testing
         #expect(estimate > 0.1 && estimate < 0.6, "true Jaccard is 1/3, got \(estimate)")
     }
 }
+
+@Suite struct WordSketchTests {
+    @Test func shortTextsGiveExactJaccard() {
+        let a = WordSketch(text: "primary considered the incident and proposes step 12")
+        let b = WordSketch(text: "secondary considered the incident and proposes step 12")
+        #expect(a.similarity(to: b) == 7.0 / 9.0)
+        #expect(WordSketch(text: "").similarity(to: WordSketch(text: "")) == 0)
+        #expect(WordSketch(text: "Same, same. SAME").similarity(to: WordSketch(text: "same")) == 1)
+    }
+}
