@@ -99,9 +99,12 @@ package final class Database {
     func lastError(operation: String, sql: String?, code: Int32) -> DatabaseError {
         let extended = sqlite3_extended_errcode(handle)
         var message = String(cString: sqlite3_errmsg(handle))
-        let resultCode = ResultCode(rawValue: extended == SQLITE_OK ? code : extended)
-        if resultCode ~= .authorization, let reason = authorizer?.takeDenial() {
+        var resultCode = ResultCode(rawValue: extended == SQLITE_OK ? code : extended)
+        // SQLite reports an authorizer denial at prepare time as a plain SQLITE_ERROR "not
+        // authorized"; the authorizer kept the reason.
+        if let reason = authorizer?.takeDenial() {
             message = reason
+            resultCode = .authorization
         }
         return DatabaseError(code: resultCode, message: message, sql: sql, operation: operation)
     }
@@ -114,14 +117,28 @@ package final class Database {
     // MARK: Statements
 
     /// Prepares a new statement, not cached.
+    ///
+    /// - Throws: `DatabaseError` when the SQL does not compile, or, on a read-only
+    ///   connection, when it would write (`sqlite3_stmt_readonly`) or the authorizer refuses it.
     package func makeStatement(sql: String) throws(DatabaseError) -> Statement {
-        try Statement(database: self, sql: sql, persistent: false)
+        let statement = try Statement(database: self, sql: sql, persistent: false)
+        try checkReadOnly(statement)
+        return statement
+    }
+
+    private func checkReadOnly(_ statement: Statement) throws(DatabaseError) {
+        guard mode == .readOnly, !statement.isReadOnly, authorizer?.sawReadOnlyPragma != true else { return }
+        throw DatabaseError(
+            code: .authorization,
+            message: "query rejected: the statement writes to the database and the query connection is read-only",
+            sql: statement.sql, operation: "prepare")
     }
 
     /// The statement for `sql`, prepared once and reused; reset and cleared on each bind.
     package func cachedStatement(sql: String) throws(DatabaseError) -> Statement {
         if let statement = statementCache[sql] { return statement }
         let statement = try Statement(database: self, sql: sql, persistent: true)
+        try checkReadOnly(statement)
         statementCache[sql] = statement
         return statement
     }

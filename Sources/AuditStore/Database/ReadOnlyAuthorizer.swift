@@ -9,6 +9,16 @@ import CSQLite
 /// for as long as the connection is open.
 final class ReadOnlyAuthorizer {
     private var denial: String?
+    /// True when the statement being prepared was authorized as a read-only PRAGMA, which
+    /// `sqlite3_stmt_readonly` reports as writing (it cannot tell a read of
+    /// `journal_mode` from a change).
+    private(set) var sawReadOnlyPragma = false
+
+    /// Clears the per-statement state before a prepare.
+    func willPrepare() {
+        denial = nil
+        sawReadOnlyPragma = false
+    }
 
     func install(on connection: OpaquePointer) {
         sqlite3_set_authorizer(connection, readOnlyAuthorize, Unmanaged.passUnretained(self).toOpaque())
@@ -46,11 +56,19 @@ final class ReadOnlyAuthorizer {
             return SQLITE_OK
         case SQLITE_PRAGMA:
             let name = (first ?? "").lowercased()
-            if Self.introspectionPragmas.contains(name) { return SQLITE_OK }
-            if Self.settingPragmas.contains(name), second == nil { return SQLITE_OK }
+            if Self.introspectionPragmas.contains(name) || (Self.settingPragmas.contains(name) && second == nil) {
+                sawReadOnlyPragma = true
+                return SQLITE_OK
+            }
             return deny("PRAGMA \(name)\(second == nil ? "" : "=…") is not allowed: the query connection may not change settings")
         case SQLITE_ATTACH, SQLITE_DETACH:
             return deny("ATTACH/DETACH is not allowed: the query connection reads only this database")
+        case SQLITE_UPDATE where first == "sqlite_master":
+            // Table-valued pragma functions (`pragma_table_info('violations')`) register an
+            // eponymous virtual table, and SQLite asks for this while preparing them. A real
+            // `UPDATE sqlite_master` is still refused: `Database.makeStatement` rejects any
+            // statement `sqlite3_stmt_readonly` says writes, and the file is opened read-only.
+            return SQLITE_OK
         case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE:
             return deny("\(Self.actionName(action)) is not allowed: the query connection is read-only (\(first ?? ""))")
         default:

@@ -18,6 +18,7 @@ package final class Statement {
         var statement: OpaquePointer?
         var tail: UnsafePointer<CChar>?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        database.authorizer?.willPrepare()
         let code = sql.withCString { text in
             sqlite3_prepare_v3(database.handle, text, -1, flags, &statement, &tail)
         }
