@@ -76,6 +76,10 @@ package final class Database {
             // Reading the schema first turns "not a database" / corruption into an error here,
             // at open, rather than at the first write.
             try execute(sql: "SELECT count(*) FROM sqlite_schema")
+            // SQLITE_OPEN_READWRITE silently falls back to read-only on a write-protected file.
+            guard sqlite3_db_readonly(handle, "main") != 1 else {
+                throw DatabaseError(code: .readOnly, message: "the database file is read-only", operation: "open")
+            }
             let journal = try singleText(sql: "PRAGMA journal_mode=WAL")
             guard journal?.lowercased() == "wal" else {
                 throw DatabaseError(

@@ -159,3 +159,8 @@ package enum DatabaseValue: Sendable, Equatable {
     /// A text value, or NULL for nil.
     package static func optional(_ text: String?) -> DatabaseValue { text.map(DatabaseValue.text) ?? .null }
 }
+
+extension Statement {
+    /// Resets without clearing bindings or reporting the last step's error (already thrown).
+    func sqlite3ResetQuietly() { sqlite3_reset(handle) }
+}
