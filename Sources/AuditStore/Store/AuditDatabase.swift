@@ -28,4 +28,34 @@ package enum AuditDatabase {
         _ = try DatabaseMigrator.auditStore.checkNotSuperseded(database)
         return database
     }
+
+    /// A table or view of the store with its columns, for `query --schema`.
+    package struct SchemaObject: Sendable, Equatable {
+        package var name: String
+        /// `table` or `view`.
+        package var type: String
+        package var columns: [(name: String, type: String)]
+
+        package static func == (lhs: SchemaObject, rhs: SchemaObject) -> Bool {
+            lhs.name == rhs.name && lhs.type == rhs.type && lhs.columns.map(\.name) == rhs.columns.map(\.name)
+                && lhs.columns.map(\.type) == rhs.columns.map(\.type)
+        }
+    }
+
+    /// The tables and views of `database` (SQLite's own left out), tables first, by name.
+    package static func schemaObjects(in database: Database) throws(DatabaseError) -> [SchemaObject] {
+        let objects = try database.makeStatement(sql: Schema.schemaObjects)
+        var result: [SchemaObject] = []
+        while try objects.step() {
+            result.append(SchemaObject(name: objects.text(at: 0) ?? "", type: objects.text(at: 1) ?? "", columns: []))
+        }
+        let columns = try database.makeStatement(sql: Schema.columnsOfObject)
+        for index in result.indices {
+            try columns.bind([.text(result[index].name)])
+            while try columns.step() {
+                result[index].columns.append((columns.text(at: 0) ?? "", columns.text(at: 1) ?? ""))
+            }
+        }
+        return result
+    }
 }
