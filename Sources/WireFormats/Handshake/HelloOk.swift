@@ -12,6 +12,12 @@ package struct HelloOk: Codable, Sendable, Equatable {
         package var scopes: [String]
         /// Issued after pairing; persist it and send it next time.
         package var deviceToken: String?
+
+        package init(role: String?, scopes: [String], deviceToken: String? = nil) {
+            self.role = role
+            self.scopes = scopes
+            self.deviceToken = deviceToken
+        }
     }
 
     /// `payload.policy`.
@@ -21,12 +27,23 @@ package struct HelloOk: Codable, Sendable, Equatable {
         package var maxBufferedBytes: Int?
         /// How often the server ticks; no frame for twice this means a dead link.
         package var tickIntervalMs: Int
+
+        package init(maxPayload: Int, maxBufferedBytes: Int? = nil, tickIntervalMs: Int) {
+            self.maxPayload = maxPayload
+            self.maxBufferedBytes = maxBufferedBytes
+            self.tickIntervalMs = tickIntervalMs
+        }
     }
 
     /// `payload.server`.
     package struct Server: Codable, Sendable, Equatable {
         package var version: String?
         package var connId: String?
+
+        package init(version: String?, connId: String?) {
+            self.version = version
+            self.connId = connId
+        }
     }
 
     package var type: String = "hello-ok"
