@@ -20,6 +20,9 @@ package struct GatewaySimulatorConfiguration: Sendable {
     package var ledgerPath: String?
     /// Where `{"state": …}` steps write the governance state.
     package var statePath: String?
+    /// Speak the seed's toy protocol instead: no challenge, every client is "ready" and
+    /// gets every frame (its `{"type":"subscribe"}` is ignored).
+    package var isLegacy = false
 
     package init() {}
 }

@@ -17,7 +17,7 @@ extension SimulatorSession {
         case let .challenged(nonce, ts):
             handleConnect(message, from: connection, nonce: nonce, ts: ts)
         case .ready:
-            handleRequest(message, from: connection)
+            if !configuration.isLegacy { handleRequest(message, from: connection) }
         case .closing:
             break
         }

@@ -122,6 +122,14 @@ final class SimulatorSession {
         let ts = wallClockMilliseconds()
         let connection = Connection(wsi: wsi, nonce: nonce, ts: ts)
         connections[wsi] = connection
+        if configuration.isLegacy {
+            connection.phase = .ready(scopes: ["operator.read"])
+            simulator.observed.withLock {
+                $0.readyClients += 1
+                $0.accepted += 1
+            }
+            return
+        }
         enqueue(ConnectChallenge(nonce: nonce, ts: ts).encodedFrame(), to: connection)
     }
 
