@@ -12,11 +12,11 @@ import Testing
         #expect(await waitUntil { harness.simulator.observations.readyClients == 1 })
         let long = String(repeating: "fragmented reply ", count: 500)
         let frame = Frames.chatFinal(run: "run-frag", seq: 3, session: Self.session, text: long)
-        harness.simulator.play([.fragment(JSONValue.decode(Array(frame.utf8))!, pieces: 7)])
+        harness.simulator.play([.fragment(OpaqueJSON.decode(Array(frame.utf8))!, pieces: 7)])
         #expect(await waitUntil { harness.sink.count(containing: "run-frag") == 1 })
         let received = try #require(harness.sink.messages.first { $0.text.contains("run-frag") })
         #expect(received.text.contains(long))
-        #expect(JSONValue.decode(Array(received.text.utf8)) == JSONValue.decode(Array(frame.utf8)))
+        #expect(OpaqueJSON.decode(Array(received.text.utf8)) == OpaqueJSON.decode(Array(frame.utf8)))
         #expect(harness.client.counters.snapshot.malformed == 0)
     }
 

@@ -245,7 +245,7 @@ extension ClientSession {
         guard let id = peek.string(peek.id), let purpose = pending.removeValue(forKey: id) else { return }
         guard peek.ok == true else {
             counters.rpcFailures.increment()
-            let error = (try? ResponseFrame<JSONValue>.decode(message))?.error
+            let error = (try? ResponseFrame<OpaqueJSON>.decode(message))?.error
             logger.warning("gateway RPC failed", metadata: [
                 GatewayLogKey.error: "\(error?.code ?? "?")/\(error?.details?.code ?? "-"): \(error?.message ?? "undecodable")",
             ])
@@ -256,21 +256,21 @@ extension ClientSession {
         case .sessionsSubscribe, .messagesSubscribe:
             break
         case .sessionsList:
-            let payload = (try? ResponseFrame<JSONValue>.decode(message))?.payload
+            let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
             for row in payload?["sessions"]?.arrayValue ?? [] {
                 if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue { follow(key) }
             }
             for key in Array(resyncReasons.keys) { requestHistory(of: key) }
         case let .history(key, reason):
             historyInFlight.remove(key)
-            let payload = (try? ResponseFrame<JSONValue>.decode(message))?.payload
+            let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
             replayHistory(payload, of: key, reason: reason)
             if resyncReasons[key] != nil { requestHistory(of: key) }
         }
     }
 
     /// Hands the history rows not yet delivered to the sink as `session.message` frames.
-    func replayHistory(_ payload: JSONValue?, of sessionKey: String, reason: GatewayDelivery.ResyncReason) {
+    func replayHistory(_ payload: OpaqueJSON?, of sessionKey: String, reason: GatewayDelivery.ResyncReason) {
         for row in payload?["messages"]?.arrayValue ?? [] {
             let meta = row["__openclaw"]
             let messageID = meta?["id"]?.stringValue ?? row["id"]?.stringValue
@@ -283,13 +283,13 @@ extension ClientSession {
                 counters.resyncDuplicates.increment()
                 continue
             }
-            var eventPayload: [String: JSONValue] = ["sessionKey": .string(sessionKey), "message": row]
+            var eventPayload: [String: OpaqueJSON] = ["sessionKey": .string(sessionKey), "message": row]
             if let messageID { eventPayload["messageId"] = .string(messageID); deliveredMessages.insert(messageID) }
             if let runID { eventPayload["runId"] = .string(runID); deliveredRuns.insert(runID) }
             if let agentID = row["agentId"]?.stringValue ?? payload?["agentId"]?.stringValue {
                 eventPayload["agentId"] = .string(agentID)
             }
-            let frame = JSONValue.object([
+            let frame = OpaqueJSON.object([
                 "type": .string("event"), "event": .string("session.message"), "payload": .object(eventPayload),
             ]).encoded()
             counters.resyncMessages.increment()

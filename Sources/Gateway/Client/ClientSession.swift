@@ -324,11 +324,11 @@ final class ClientSession {
         lws_callback_on_writable(wsi)
     }
 
-    func sendRequest(_ method: String, params: JSONValue, for purpose: Pending) {
+    func sendRequest(_ method: String, params: OpaqueJSON, for purpose: Pending) {
         requestCounter += 1
         let id = "r-\(requestCounter)"
         pending[id] = purpose
-        let frame = JSONValue.object(["type": .string("req"), "id": .string(id), "method": .string(method), "params": params])
+        let frame = OpaqueJSON.object(["type": .string("req"), "id": .string(id), "method": .string(method), "params": params])
         send(frame.encoded())
     }
 

@@ -21,36 +21,36 @@ import WireFormats
 ///
 /// Blank lines and lines starting with `#` or `//` are skipped.
 package enum ScenarioStep: Sendable, Equatable {
-    case send(JSONValue)
-    case record(JSONValue)
+    case send(OpaqueJSON)
+    case record(OpaqueJSON)
     case sleep(milliseconds: Int)
-    case ledger(JSONValue)
-    case state(JSONValue)
+    case ledger(OpaqueJSON)
+    case state(OpaqueJSON)
     case marker(String)
     case waitForClients(Int)
-    case fragment(JSONValue, pieces: Int)
+    case fragment(OpaqueJSON, pieces: Int)
     case oversized(bytes: Int)
     case garbage(String)
     case ticks(Bool)
     case dropConnections
     case reject(GatewayErrorShape)
-    case blast(JSONValue, count: Int)
+    case blast(OpaqueJSON, count: Int)
 
     /// Builds a send step from frame text (tests and `demo`).
     ///
     /// - Returns: nil when the text is not JSON.
     package static func send(json text: String) -> ScenarioStep? {
-        JSONValue.decode(Array(text.utf8)).map { .send($0) }
+        OpaqueJSON.decode(Array(text.utf8)).map { .send($0) }
     }
 
     /// Builds a record-only step from frame text.
     package static func record(json text: String) -> ScenarioStep? {
-        JSONValue.decode(Array(text.utf8)).map { .record($0) }
+        OpaqueJSON.decode(Array(text.utf8)).map { .record($0) }
     }
 
     /// Builds a blast step from frame text.
     package static func blast(json text: String, count: Int) -> ScenarioStep? {
-        JSONValue.decode(Array(text.utf8)).map { .blast($0, count: count) }
+        OpaqueJSON.decode(Array(text.utf8)).map { .blast($0, count: count) }
     }
 }
 
@@ -77,7 +77,7 @@ package struct Scenario: Sendable, Equatable {
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
-            guard let value = JSONValue.decode(Array(line.utf8)), case let .object(object) = value else {
+            guard let value = OpaqueJSON.decode(Array(line.utf8)), case let .object(object) = value else {
                 throw ParseError(line: offset + 1, reason: "not a JSON object")
             }
             guard let step = Self.step(from: object) else {
@@ -88,7 +88,7 @@ package struct Scenario: Sendable, Equatable {
         self.steps = steps
     }
 
-    private static func step(from object: [String: JSONValue]) -> ScenarioStep? {
+    private static func step(from object: [String: OpaqueJSON]) -> ScenarioStep? {
         if let frame = object["send"] { return .send(frame) }
         if let frame = object["record"] { return .record(frame) }
         if let milliseconds = object["sleepMs"]?.integerValue { return .sleep(milliseconds: Int(milliseconds)) }
@@ -101,7 +101,7 @@ package struct Scenario: Sendable, Equatable {
         if let text = object["garbage"]?.stringValue { return .garbage(text) }
         if case let .bool(on)? = object["ticks"] { return .ticks(on) }
         if object["drop"] != nil { return .dropConnections }
-        if let error = object["reject"], let shape = try? JSONValue.reencode(error, as: GatewayErrorShape.self) {
+        if let error = object["reject"], let shape = try? OpaqueJSON.reencode(error, as: GatewayErrorShape.self) {
             return .reject(shape)
         }
         if let frame = object["blast"] { return .blast(frame, count: Int(object["count"]?.integerValue ?? 1)) }

@@ -8,7 +8,7 @@ import Synchronization
 /// `Sendable`; guarded by a mutex, used from the simulator's service thread and tests.
 package final class SimulatorHistory: Sendable {
     private struct State {
-        var rows: [String: [JSONValue]] = [:]
+        var rows: [String: [OpaqueJSON]] = [:]
         var sessions: [String] = []
         var nextID = 1
     }
@@ -23,7 +23,7 @@ package final class SimulatorHistory: Sendable {
     package var sessions: [String] { state.withLock { $0.sessions } }
 
     /// The rows of one session, oldest first, at most `limit`.
-    func rows(of sessionKey: String, limit: Int) -> [JSONValue] {
+    func rows(of sessionKey: String, limit: Int) -> [OpaqueJSON] {
         state.withLock { Array(($0.rows[sessionKey] ?? []).suffix(limit)) }
     }
 
@@ -34,13 +34,13 @@ package final class SimulatorHistory: Sendable {
 
     /// Remembers what a frame puts on record: a `chat` final's message (row id = run id)
     /// or a `session.message` (row id = `messageId`); any `sessionKey` becomes a session.
-    func record(_ frame: JSONValue) {
+    func record(_ frame: OpaqueJSON) {
         guard let payload = frame["payload"], let sessionKey = payload["sessionKey"]?.stringValue else { return }
         let event = frame["event"]?.stringValue
         state.withLock { state in
             if !state.sessions.contains(sessionKey) { state.sessions.append(sessionKey) }
-            var row: [String: JSONValue]
-            var meta: [String: JSONValue] = [:]
+            var row: [String: OpaqueJSON]
+            var meta: [String: OpaqueJSON] = [:]
             let runID = payload["runId"]?.stringValue
             if event == "chat", payload["state"]?.stringValue == "final", case let .object(message)? = payload["message"] {
                 row = message

@@ -26,7 +26,7 @@ extension SimulatorSession {
     func reject(_ connection: Connection, id: String, _ error: GatewayErrorShape) {
         simulator.observed.withLock { $0.rejections.append(error.details?.code ?? error.code) }
         logger.debug("simulator rejected a connect", metadata: [GatewayLogKey.reason: "\(error.details?.code ?? error.code)"])
-        enqueue(ResponseFrame<JSONValue>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
+        enqueue(ResponseFrame<OpaqueJSON>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
         close(connection, code: 1008)
     }
 
@@ -116,17 +116,17 @@ extension SimulatorSession {
     }
 
     func handleRequest(_ message: UnsafeRawBufferPointer, from connection: Connection) {
-        guard let frame = JSONValue.decode(message), frame["type"]?.stringValue == "req",
+        guard let frame = OpaqueJSON.decode(message), frame["type"]?.stringValue == "req",
               let id = frame["id"]?.stringValue, let method = frame["method"]?.stringValue
         else { return }
         simulator.observed.withLock { $0.requests[method, default: 0] += 1 }
         guard connection.canObserve else {
             let error = GatewayErrorShape(code: "FORBIDDEN", message: "missing scope: operator.read", details: .init(code: "MISSING_SCOPE", missingScope: "operator.read"))
-            enqueue(ResponseFrame<JSONValue>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
+            enqueue(ResponseFrame<OpaqueJSON>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
             return
         }
         let params = frame["params"]
-        let payload: JSONValue
+        let payload: OpaqueJSON
         switch method {
         case "sessions.subscribe":
             payload = .object(["subscribed": .bool(true)])
@@ -142,7 +142,7 @@ extension SimulatorSession {
             payload = .object(["ok": .bool(true)])
         default:
             let error = GatewayErrorShape(code: "INVALID_REQUEST", message: "unknown method: \(method)")
-            enqueue(ResponseFrame<JSONValue>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
+            enqueue(ResponseFrame<OpaqueJSON>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
             return
         }
         enqueue(ResponseFrame(id: id, ok: true, payload: payload, error: nil).encoded(), to: connection)

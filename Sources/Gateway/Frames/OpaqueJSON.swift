@@ -4,16 +4,16 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Any JSON value, for the few places that carry opaque JSON through (history rows,
+/// Any JSON value, Codable (unlike WireFormats' order-keeping `JSONValue`), for the few places that carry opaque JSON through (history rows,
 /// scenario frames, RPC params). Not for the hot path.
-package enum JSONValue: Codable, Sendable, Equatable {
+package enum OpaqueJSON: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([OpaqueJSON])
+    case object([String: OpaqueJSON])
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -22,8 +22,8 @@ package enum JSONValue: Codable, Sendable, Equatable {
         else if let value = try? container.decode(Int64.self) { self = .integer(value) }
         else if let value = try? container.decode(Double.self) { self = .double(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else if let value = try? container.decode([OpaqueJSON].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: OpaqueJSON].self)) }
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -39,7 +39,7 @@ package enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    package subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> OpaqueJSON? {
         if case let .object(object) = self { return object[key] }
         return nil
     }
@@ -57,17 +57,17 @@ package enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    package var arrayValue: [JSONValue]? {
+    package var arrayValue: [OpaqueJSON]? {
         if case let .array(value) = self { return value }
         return nil
     }
 
     /// Decodes JSON text.
-    package static func decode(_ bytes: UnsafeRawBufferPointer) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> OpaqueJSON? {
+        try? JSONDecoder().decode(OpaqueJSON.self, from: Data(bytes))
     }
 
-    package static func decode(_ bytes: [UInt8]) -> JSONValue? {
+    package static func decode(_ bytes: [UInt8]) -> OpaqueJSON? {
         bytes.withUnsafeBytes { decode($0) }
     }
 
@@ -76,22 +76,22 @@ package enum JSONValue: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else {
-            preconditionFailure("a JSONValue holds only encodable values")
+            preconditionFailure("a OpaqueJSON holds only encodable values")
         }
         return [UInt8](data)
     }
 }
 
-extension JSONValue {
+extension OpaqueJSON {
     /// Converts a JSON value into a Codable type by encoding and decoding it.
-    package static func reencode<T: Decodable>(_ value: JSONValue, as type: T.Type) throws -> T {
+    package static func reencode<T: Decodable>(_ value: OpaqueJSON, as type: T.Type) throws -> T {
         try JSONDecoder().decode(type, from: Data(value.encoded()))
     }
 
     /// Converts a Codable value into a JSON value.
-    package static func from<T: Encodable>(_ value: T) -> JSONValue {
+    package static func from<T: Encodable>(_ value: T) -> OpaqueJSON {
         let encoder = JSONEncoder()
-        guard let data = try? encoder.encode(value), let json = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard let data = try? encoder.encode(value), let json = try? JSONDecoder().decode(OpaqueJSON.self, from: data) else {
             preconditionFailure("protocol structs always encode")
         }
         return json
