@@ -2,18 +2,37 @@
 ///
 /// Deterministic: time comes only from the events, so the same inputs always give the same
 /// violations (a replayed capture gives what the live run gave). It keeps bounded state per
-/// conversation, evicts idle conversations, and does O(1) work per event.
+/// conversation, evicts conversations idle for `Policy.conversationIdleMs` of event time,
+/// and does O(1) amortized work per event.
 ///
 /// A value type with no locks: owned by one thread or task at a time.
 package struct GovernanceEngine: Sendable {
     package var policy: Policy
     package private(set) var state: GovernanceState
     package private(set) var counters = EngineCounters()
+    /// The stream's clock: the latest event time seen.
+    package private(set) var clock: Int64 = .min
+
+    private var conversations: [String: ConversationState] = [:]
+    /// One entry per conversation: when to look at it again for idleness.
+    private var evictionChecks = FIFO<(conversation: String, checkAt: Int64)>()
+    /// Responses waiting for their ledger append, in deadline order.
+    private var pendingAudits = FIFO<PendingAudit>()
+    private var ledger = LedgerIndex()
+    /// The hash of the last MO§ES ledger entry seen, for the chain link check.
+    private var lastLedgerHash: String?
+    /// Bumped on every governance state change (an operator intervention).
+    private var stateEpoch: UInt64 = 0
 
     package init(policy: Policy = Policy(), state: GovernanceState = .default) {
         self.policy = policy
         self.state = state
     }
+
+    /// Conversations currently remembered.
+    package var conversationCount: Int { conversations.count }
+    /// Responses still inside the audit grace period.
+    package var pendingAuditCount: Int { pendingAudits.count }
 
     /// Judges one event.
     ///
@@ -22,8 +41,331 @@ package struct GovernanceEngine: Sendable {
     ///   - violations: found violations are appended here.
     package mutating func process(_ event: GovernanceEvent, into violations: inout [Violation]) {
         counters.events += 1
+        if event.at > clock {
+            clock = event.at
+            decidePendingAudits(through: clock, into: &violations)
+            evictIdleConversations()
+        }
+        switch event.kind {
+        case .streamDelta:
+            counters.streamDeltas += 1
+        case .tick, .shutdown, .sessionsChanged, .ignored:
+            counters.ignored += 1
+        case .runStarted(let start):
+            handle(start, at: event.at)
+        case .runEnded(let end):
+            handle(end, at: event.at)
+        case .response(let response):
+            handle(response, at: event.at, into: &violations)
+        case .toolCall(let call):
+            handle(call, at: event.at, into: &violations)
+        case .operatorMessage(let message):
+            handle(message, at: event.at)
+        case .ledgerEntry(let entry):
+            handle(entry, at: event.at, into: &violations)
+        case .stateChanged(let newState):
+            counters.stateChanges += 1
+            if newState != state {
+                state = newState
+                stateEpoch += 1
+            }
+        }
     }
 
-    /// Decides everything still waiting (the audit rule's grace period) at the end of input.
-    package mutating func finish(into violations: inout [Violation]) {}
+    /// Decides every response still waiting for its ledger append (end of input).
+    package mutating func finish(into violations: inout [Violation]) {
+        decidePendingAudits(through: .max, into: &violations)
+    }
+
+    // MARK: - Events
+
+    private mutating func handle(_ start: RunStart, at: Int64) {
+        guard policy.role(ofAgent: start.session.agentID) != nil else { return }
+        withSlot(of: start.session, at: at) { _, slot in
+            var run = RunState(idHash: StableHash.of(start.runID))
+            run.startedAt = at
+            run.isHeartbeat = start.isHeartbeat
+            slot.run = run
+        }
+    }
+
+    private mutating func handle(_ end: RunEnd, at: Int64) {
+        guard end.isAborted, policy.role(ofAgent: end.session.agentID) != nil else { return }
+        let hash = StableHash.of(end.runID)
+        withSlot(of: end.session, at: at) { _, slot in
+            if slot.run?.matches(hash) == true, slot.run?.hasResponded == false {
+                slot.run?.isAborted = true
+            }
+        }
+    }
+
+    private mutating func handle(_ response: Response, at: Int64, into violations: inout [Violation]) {
+        guard let role = policy.role(ofAgent: response.session.agentID) else {
+            counters.ungoverned += 1
+            return
+        }
+        if let runID = response.runID, runID.hasPrefix("inject-") {
+            counters.ignored += 1
+            return
+        }
+        // Copies, so that the closure below reads no part of `self` while it is being modified.
+        let policy = self.policy, clock = self.clock, ledger = self.ledger, epoch = stateEpoch
+        let context = JudgingContext(policy: policy, state: state, at: at)
+        var found: [Violation] = []
+        var pending: PendingAudit?
+        var isDuplicate = false
+        withSlot(of: response.session, at: at) { conversation, slot in
+            guard let run = Self.claimRun(for: response, in: &slot) else {
+                isDuplicate = true
+                return
+            }
+            if conversation.interventionEpoch != epoch {
+                conversation.interventionEpoch = epoch
+                conversation.strikes = Array(repeating: 0, count: RuleID.allCases.count)
+            }
+            // Drift: the governance state changed since this cycle began.
+            if policy.sequence.first != role,
+               let drift = DriftRule.judgeMidCycleChange(
+                   session: response.session, role: role, runID: response.runID,
+                   conversation: &conversation, context: context) {
+                found.append(drift)
+            }
+            let words = (role == .primary || role == .secondary) ? WordSketch(text: response.text) : nil
+            if let repeated = RoleRule.judge(response: response, role: role, words: words, conversation: conversation, context: context) {
+                found.append(repeated)
+            }
+            switch SequenceRule.judge(role: role, session: response.session, runID: response.runID,
+                                      conversation: &conversation, context: context) {
+            case .startedCycle:
+                conversation.cycleState = context.state
+                conversation.primaryWords = role == .primary ? words : nil
+            case .advanced:
+                if conversation.lastAcceptedPosition < 0 {
+                    conversation.cycleState = nil
+                    conversation.primaryWords = nil
+                }
+            case .violated(let violation):
+                found.append(violation)
+            case .notJudged:
+                if role == .primary { conversation.primaryWords = words }
+            }
+            if let modeViolation = ModeRule.judge(response: response, role: role, context: context) {
+                found.append(modeViolation)
+            }
+            // Audit before response: decided now if the append is already known, else later.
+            let window = AuditBeforeResponseRule.window(
+                runStartedAt: run.startedAt, previousResponseAt: slot.lastResponseAt, responseAt: at, policy: policy)
+            slot.lastResponseAt = at
+            if !run.hasAuditCall && !AuditBeforeResponseRule.hasAppend(
+                agentID: response.session.agentID, role: role, in: window, ledger: ledger) {
+                pending = PendingAudit(
+                    at: at, deadline: max(at, clock) + policy.auditGraceMs, window: window,
+                    session: response.session, role: role, runID: response.runID,
+                    runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state)
+            }
+            for violation in found {
+                if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
+                    found.append(drift)
+                }
+            }
+        }
+        if isDuplicate {
+            counters.duplicateResponses += 1
+            return
+        }
+        counters.responses += 1
+        if let pending { pendingAudits.append(pending) }
+        emit(found, into: &violations)
+    }
+
+    private mutating func handle(_ call: ToolCall, at: Int64, into violations: inout [Violation]) {
+        let role = policy.role(ofAgent: call.session.agentID)
+        guard let role else {
+            counters.ungoverned += 1
+            return
+        }
+        let context = JudgingContext(policy: policy, state: state, at: at)
+        let isAuditCall = policy.isAuditCommand(call.command)
+        var found: [Violation] = []
+        var isDuplicate = false
+        withSlot(of: call.session, at: at) { conversation, slot in
+            if let id = call.toolCallID {
+                let hash = StableHash.of(id)
+                if slot.recentToolCalls.contains(hash) {
+                    isDuplicate = true
+                    return
+                }
+                slot.recentToolCalls.insert(hash)
+            }
+            if isAuditCall {
+                Self.markAuditCall(runID: call.runID, in: &slot)
+            }
+            if let violation = PostureRule.judge(call: call, role: role, isAuditCall: isAuditCall, conversation: conversation, context: context) {
+                found.append(violation)
+            }
+            if let violation = RoleRule.judge(call: call, role: role, isAuditCall: isAuditCall, context: context) {
+                found.append(violation)
+            }
+            for violation in found {
+                if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
+                    found.append(drift)
+                }
+            }
+        }
+        if isDuplicate { return }
+        counters.toolCalls += 1
+        emit(found, into: &violations)
+    }
+
+    private mutating func handle(_ message: OperatorMessage, at: Int64) {
+        let word = policy.confirmationWord
+        let epoch = stateEpoch
+        withConversation(message.session.conversation, at: at) { conversation in
+            if !word.isEmpty && message.text.contains(word) {
+                conversation.hasOperatorConfirmation = true
+            }
+            // An operator speaking up is an intervention: repeated breaks start counting anew.
+            conversation.strikes = Array(repeating: 0, count: RuleID.allCases.count)
+            conversation.interventionEpoch = epoch
+        }
+    }
+
+    private mutating func handle(_ entry: LedgerEntry, at: Int64, into violations: inout [Violation]) {
+        counters.ledgerEntries += 1
+        let context = JudgingContext(policy: policy, state: state, at: at)
+        let found = LedgerIntegrityRule.judge(entry: entry, previousHash: lastLedgerHash, context: context)
+        lastLedgerHash = entry.hash
+        if let timestamp = entry.timestamp, !entry.agent.isEmpty {
+            ledger.record(agent: entry.agent, at: timestamp)
+        }
+        emit(found, into: &violations)
+    }
+
+    // MARK: - Runs
+
+    /// The run a response belongs to, marked as responded; nil when the run already
+    /// responded (a duplicate frame for the same response) or must not be judged.
+    private static func claimRun(for response: Response, in slot: inout AgentSlot) -> RunState? {
+        if response.source == .legacy {
+            // Legacy frames carry no run: every frame is one response.
+            return RunState(idHash: 0, hasResponded: true)
+        }
+        if let runID = response.runID {
+            let hash = StableHash.of(runID)
+            if var run = slot.run, run.matches(hash) || (!run.hasResponded && !run.isAborted && run.aliasHash == 0) {
+                // The chat client run id can differ from the agent run id: the first response
+                // after a lifecycle start names the same run.
+                guard !run.hasResponded, !run.isHeartbeat, !run.isAborted else { return nil }
+                if !run.matches(hash) { run.aliasHash = hash }
+                run.hasResponded = true
+                slot.run = run
+                return run
+            }
+            var run = RunState(idHash: hash)
+            run.hasResponded = true
+            slot.run = run
+            return run
+        }
+        // A session.message that names no run belongs to the agent's current run.
+        if var run = slot.run {
+            guard !run.hasResponded, !run.isHeartbeat, !run.isAborted else { return nil }
+            run.hasResponded = true
+            slot.run = run
+            return run
+        }
+        return RunState(idHash: 0, hasResponded: true)
+    }
+
+    private static func markAuditCall(runID: String?, in slot: inout AgentSlot) {
+        guard let runID else {
+            slot.run?.hasAuditCall = true
+            return
+        }
+        let hash = StableHash.of(runID)
+        if slot.run?.matches(hash) == true {
+            slot.run?.hasAuditCall = true
+        } else {
+            var run = RunState(idHash: hash)
+            run.hasAuditCall = true
+            slot.run = run
+        }
+    }
+
+    // MARK: - Audit grace period
+
+    private mutating func decidePendingAudits(through time: Int64, into violations: inout [Violation]) {
+        while let next = pendingAudits.first, next.deadline < time {
+            let pending = pendingAudits.removeFirst()
+            if AuditBeforeResponseRule.hasAppend(
+                agentID: pending.session.agentID, role: pending.role, in: pending.window, ledger: ledger) {
+                continue
+            }
+            var runAudited = false
+            if let runHash = pending.runHash,
+               let conversation = conversations[pending.session.conversation],
+               let slot = conversation.agents.first(where: { $0.agentID == pending.session.agentID }),
+               let run = slot.run, run.matches(runHash) {
+                runAudited = run.hasAuditCall
+            }
+            if runAudited { continue }
+            let violation = AuditBeforeResponseRule.violation(for: pending, policy: policy)
+            var found = [violation]
+            let context = JudgingContext(policy: policy, state: pending.state, at: pending.at)
+            withExistingConversation(pending.session.conversation) { conversation in
+                if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
+                    found.append(drift)
+                }
+            }
+            emit(found, into: &violations)
+        }
+    }
+
+    // MARK: - Conversation state
+
+    private mutating func emit(_ found: [Violation], into violations: inout [Violation]) {
+        for violation in found {
+            counters.violationsByRule[RuleID.allCases.firstIndex(of: violation.rule)!] += 1
+        }
+        violations.append(contentsOf: found)
+    }
+
+    private mutating func withConversation(_ key: String, at: Int64, _ body: (inout ConversationState) -> Void) {
+        if conversations[key] == nil {
+            conversations[key] = ConversationState(lastSeen: at, epoch: stateEpoch)
+            evictionChecks.append((key, max(at, clock) + policy.conversationIdleMs))
+        }
+        body(&conversations[key]!)
+        if at > conversations[key]!.lastSeen { conversations[key]!.lastSeen = at }
+    }
+
+    private mutating func withExistingConversation(_ key: String, _ body: (inout ConversationState) -> Void) {
+        guard conversations[key] != nil else { return }
+        body(&conversations[key]!)
+    }
+
+    private mutating func withSlot(
+        of session: SessionRef, at: Int64, _ body: (inout ConversationState, inout AgentSlot) -> Void
+    ) {
+        let isLegacyKey = session.sessionKey == session.conversation
+        withConversation(session.conversation, at: at) { conversation in
+            let index = conversation.slotIndex(for: session.agentID, isLegacyKey: isLegacyKey)
+            var slot = conversation.agents[index]
+            body(&conversation, &slot)
+            conversation.agents[index] = slot
+        }
+    }
+
+    private mutating func evictIdleConversations() {
+        while let next = evictionChecks.first, next.checkAt <= clock {
+            _ = evictionChecks.removeFirst()
+            guard let conversation = conversations[next.conversation] else { continue }
+            let idleUntil = conversation.lastSeen + policy.conversationIdleMs
+            if idleUntil <= clock {
+                conversations[next.conversation] = nil
+                counters.evictedConversations += 1
+            } else {
+                evictionChecks.append((next.conversation, idleUntil))
+            }
+        }
+    }
 }

@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's resident memory, read from `/proc/self/status` (Linux).
+enum ProcessMemory {
+    /// Current resident set size in bytes (`VmRSS`), or nil where /proc is unavailable.
+    static var residentBytes: Int? { field("VmRSS:") }
+    /// Peak resident set size in bytes (`VmHWM`).
+    static var peakResidentBytes: Int? { field("VmHWM:") }
+
+    private static func field(_ name: String) -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix(name) else { continue }
+            let digits = text.dropFirst(name.count).filter(\.isNumber)
+            return Int(digits).map { $0 * 1024 }
+        }
+        return nil
+    }
+}

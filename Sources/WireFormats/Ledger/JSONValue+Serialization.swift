@@ -1,0 +1,185 @@
+extension JSONValue {
+    /// The two ways the MO§ES scripts write JSON with Python's `json.dumps`.
+    package enum PythonStyle: Sendable {
+        /// `json.dumps(v, sort_keys=True, separators=(',',':'), ensure_ascii=False)`: the form
+        /// whose SHA-256 is a ledger entry's `hash`.
+        case canonical
+        /// `json.dumps(v)`: the form of a line in `audit_ledger.jsonl` (`", "` and `": "`
+        /// separators, insertion order, non-ASCII as `\uXXXX`, astral planes as surrogate pairs).
+        case fileLine
+    }
+
+    /// The UTF-8 bytes Python's `json.dumps` writes for this value in `style`.
+    ///
+    /// Objects follow `dict` semantics: a repeated key keeps its first position and its last
+    /// value. Integers print as Python prints them (`-0` becomes `0`); other numbers print as
+    /// Python's `float` repr for the value Swift parses (the two agree on shortest round-trip
+    /// digits; `1e400` would be `Infinity` in Python and is kept as written here).
+    /// O(size), plus O(k log k) per object of k members for `.canonical`.
+    package func pythonJSON(_ style: PythonStyle) -> [UInt8] {
+        var output: [UInt8] = []
+        append(to: &output, style: style)
+        return output
+    }
+
+    /// `pythonJSON(style)` as a string.
+    package func pythonJSONString(_ style: PythonStyle) -> String {
+        String(decoding: pythonJSON(style), as: UTF8.self)
+    }
+
+    private func append(to output: inout [UInt8], style: PythonStyle) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .number(let text): output.append(contentsOf: Self.pythonNumber(text).utf8)
+        case .string(let text): Self.appendString(text, to: &output, asciiOnly: style == .fileLine)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { Self.appendItemSeparator(to: &output, style: style) }
+                element.append(to: &output, style: style)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            var entries = Self.dictionarySemantics(members)
+            if style == .canonical {
+                // Python sorts str keys by code point; UTF-8 byte order is code point order
+                // (Swift's String `<` is not: it compares canonical equivalence).
+                entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            }
+            output.append(UInt8(ascii: "{"))
+            for (position, member) in entries.enumerated() {
+                if position > 0 { Self.appendItemSeparator(to: &output, style: style) }
+                Self.appendString(member.key, to: &output, asciiOnly: style == .fileLine)
+                output.append(UInt8(ascii: ":"))
+                if style == .fileLine { output.append(UInt8(ascii: " ")) }
+                member.value.append(to: &output, style: style)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func appendItemSeparator(to output: inout [UInt8], style: PythonStyle) {
+        output.append(UInt8(ascii: ","))
+        if style == .fileLine { output.append(UInt8(ascii: " ")) }
+    }
+
+    /// Members as a Python `dict` built from them holds them: first position, last value.
+    private static func dictionarySemantics(_ members: [Member]) -> [Member] {
+        var seen: [String: Int] = [:]
+        var result: [Member] = []
+        result.reserveCapacity(members.count)
+        for member in members {
+            if let position = seen[member.key] {
+                result[position].value = member.value
+            } else {
+                seen[member.key] = result.count
+                result.append(member)
+            }
+        }
+        return result
+    }
+
+    /// Python's rendering of a JSON number after `json.loads`.
+    static func pythonNumber(_ text: String) -> String {
+        let isInteger = !text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") })
+        if isInteger {
+            // Python ints print as written, except that -0 is 0.
+            return text.utf8.dropFirst(text.hasPrefix("-") ? 1 : 0).allSatisfy({ $0 == UInt8(ascii: "0") }) ? "0" : text
+        }
+        guard let value = Double(text), value.isFinite else { return text }
+        return pythonFloatRepr(value)
+    }
+
+    /// Python's `repr(float)`: shortest round-trip digits, positional for 1e-4 <= |v| < 1e16,
+    /// else `d.ddde±XX` with at least two exponent digits.
+    static func pythonFloatRepr(_ value: Double) -> String {
+        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
+        // Swift's description also gives shortest round-trip digits; only the layout differs.
+        let swift = value.description
+        let magnitude = abs(value)
+        let (digits, exponent) = decimalDigits(of: swift)
+        let sign = value < 0 ? "-" : ""
+        if magnitude >= 1e-4 && magnitude < 1e16 {
+            // Positional: digits with the point after (exponent + 1) digits.
+            let pointPosition = exponent + 1
+            var text = sign
+            if pointPosition <= 0 {
+                text += "0." + String(repeating: "0", count: -pointPosition) + digits
+            } else if pointPosition >= digits.count {
+                text += digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
+            } else {
+                let split = digits.index(digits.startIndex, offsetBy: pointPosition)
+                text += digits[..<split] + "." + digits[split...]
+            }
+            return text
+        }
+        var mantissa = String(digits.first!)
+        if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+        let exponentText = String(abs(exponent))
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (exponentText.count < 2 ? "0" : "") + exponentText
+    }
+
+    /// The significant digits (no leading/trailing zeros) and the decimal exponent of the first
+    /// digit, from Swift's `description` of a finite non-zero double.
+    private static func decimalDigits(of description: String) -> (String, Int) {
+        var text = Substring(description)
+        if text.hasPrefix("-") { text = text.dropFirst() }
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPart = parts[0]
+        let fractionPart = parts.count > 1 ? parts[1] : ""
+        var all = Array(integerPart + fractionPart)
+        var pointAfter = integerPart.count
+        while all.first == "0" {
+            all.removeFirst()
+            pointAfter -= 1
+        }
+        while all.last == "0" { all.removeLast() }
+        return (String(all), exponent + pointAfter - 1)
+    }
+
+    /// Appends `text` as a JSON string the way Python's encoder writes it.
+    static func appendString(_ text: String, to output: inout [UInt8], asciiOnly: Bool) {
+        output.append(UInt8(ascii: "\""))
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            switch value {
+            case 0x22: output.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0..<0x20: appendUnicodeEscape(UInt16(value), to: &output)
+            case 0x20..<0x7F: output.append(UInt8(value))
+            default:
+                if !asciiOnly {
+                    JSONGrammar.appendUTF8(of: value, to: &output)
+                } else if value < 0x10000 {
+                    appendUnicodeEscape(UInt16(value), to: &output)
+                } else {
+                    let offset = value - 0x10000
+                    appendUnicodeEscape(UInt16(0xD800 + (offset >> 10)), to: &output)
+                    appendUnicodeEscape(UInt16(0xDC00 + (offset & 0x3FF)), to: &output)
+                }
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// `\uxxxx` with lowercase hex, as Python writes it.
+    private static func appendUnicodeEscape(_ unit: UInt16, to output: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        output.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+        output.append(hex[Int(unit >> 12 & 0xF)])
+        output.append(hex[Int(unit >> 8 & 0xF)])
+        output.append(hex[Int(unit >> 4 & 0xF)])
+        output.append(hex[Int(unit & 0xF)])
+    }
+}

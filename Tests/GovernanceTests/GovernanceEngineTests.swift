@@ -1,0 +1,67 @@
+import Testing
+@testable import Governance
+
+@Suite struct GovernanceEngineTests {
+    /// A scenario that breaks several rules, across conversations and state changes.
+    var scenario: [GovernanceEvent] {
+        var events: [GovernanceEvent] = []
+        for conversation in ["c1", "c2", "c3"] {
+            events += [start("primary", run: "\(conversation)-p", at: 1_000, in: conversation),
+                       answer("primary", run: "\(conversation)-p", at: 1_200, in: conversation),
+                       tool("observer", "exec", command: "ls", run: "\(conversation)-o", at: 1_300, in: conversation),
+                       answer("observer", run: "\(conversation)-o", at: 1_400, text: "definitely fine", in: conversation)]
+        }
+        events.append(state(.highSecurity, .scout, at: 1_500))
+        events.append(answer("secondary", run: "c1-s", at: 1_600, text: "sk-abcdefghijklmnopqrstuvwxyz", in: "c1"))
+        return events
+    }
+
+    @Test func sameInputsGiveSameViolations() {
+        var first = EventScript(), second = EventScript()
+        let a = first.finish(scenario)
+        let b = second.finish(scenario)
+        #expect(!a.isEmpty)
+        #expect(a == b)
+    }
+
+    @Test func countersAddUp() {
+        var script = EventScript()
+        let found = script.finish(scenario)
+        let counters = script.engine.counters
+        #expect(counters.events == UInt64(scenario.count))
+        #expect(counters.violations == UInt64(found.count))
+        #expect(counters.responses == 7)
+        #expect(counters.toolCalls == 3)
+        #expect(counters.violations(of: .auditBeforeResponse) == 7)
+    }
+
+    @Test func idleConversationsAreEvicted() {
+        let policy = Policy(auditGraceMs: 1_000, conversationIdleMs: 10_000)
+        var script = EventScript(policy: policy, state: quiet)
+        script.run(audited("primary", run: "a", at: 1_000, in: "old"))
+        script.run(audited("primary", run: "b", at: 5_000, in: "busy"))
+        #expect(script.engine.conversationCount == 2)
+        script.run(audited("secondary", run: "c", at: 10_500, in: "busy"))
+        #expect(script.engine.conversationCount == 2, "old is idle for 9.5 s only")
+        script.run(GovernanceEvent(at: 11_001, kind: .tick))
+        #expect(script.engine.conversationCount == 1)
+        #expect(script.engine.counters.evictedConversations == 1)
+        // An evicted conversation starts afresh: its Secondary now expects a Primary first.
+        script.run(audited("secondary", run: "d", at: 12_000, in: "old"))
+        // The busy one kept its cycle through the re-check.
+        script.run(audited("observer", run: "e", at: 30_000, in: "busy"))
+        #expect(script.finish().map(\.conversation) == ["old", "busy"])
+    }
+
+    @Test func manyConversationsStayBounded() {
+        let policy = Policy(auditGraceMs: 1_000, conversationIdleMs: 60_000)
+        var script = EventScript(policy: policy, state: quiet)
+        for index in 0..<20_000 {
+            let at = Int64(index) * 10
+            script.run(audited("primary", run: "r\(index)", at: at, in: "g\(index)"))
+        }
+        // 60 s of event time is 6,000 conversations at one per 10 ms.
+        #expect(script.engine.conversationCount <= 6_001)
+        #expect(script.engine.counters.evictedConversations >= 13_999)
+    }
+}
