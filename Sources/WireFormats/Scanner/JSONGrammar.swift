@@ -10,6 +10,16 @@ package enum JSONGrammar {
     /// control bytes, and checks that the contents are well-formed UTF-8.
     @inline(__always)
     package static func endOfString(in bytes: UnsafeRawBufferPointer, from start: Int) throws(FrameError) -> Int {
+        var sawEscape = false
+        return try endOfString(in: bytes, from: start, sawEscape: &sawEscape)
+    }
+
+    /// `endOfString(in:from:)`, also setting `sawEscape` when the string holds a backslash
+    /// escape (so callers can compare its raw bytes when it does not).
+    @inline(__always)
+    package static func endOfString(
+        in bytes: UnsafeRawBufferPointer, from start: Int, sawEscape: inout Bool
+    ) throws(FrameError) -> Int {
         let count = bytes.count
         var index = start + 1
         while true {
@@ -27,6 +37,7 @@ package enum JSONGrammar {
             if byte == UInt8(ascii: "\"") {
                 return index &+ 1
             } else if byte == UInt8(ascii: "\\") {
+                sawEscape = true
                 index = try endOfEscape(in: bytes, from: index)
             } else if byte < 0x20 {
                 throw FrameError(.controlCharacter, at: index)

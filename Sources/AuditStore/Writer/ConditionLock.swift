@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pthread mutex with two condition variables: the writer's doorbell (`work`) and the
+/// producers' and flushers' signal (`progress`).
+///
+/// `Synchronization.Mutex` has no condition variable, and waiting with a deadline needs one;
+/// this is the smallest thing that gives both. Shared between threads: `@unchecked Sendable`
+/// because the pthread objects are heap-allocated once, never moved, and only used through
+/// the pthread calls, which are thread-safe by contract; the state they guard lives in the
+/// `AuditWriter` and is only touched between `lock()` and `unlock()`.
+final class ConditionLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let work: UnsafeMutablePointer<pthread_cond_t>
+    private let progress: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        work = .allocate(capacity: 1)
+        progress = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        // Deadlines are monotonic: a wall-clock jump must not stretch or cut a batch window.
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(work, &attributes)
+        pthread_cond_init(progress, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(work)
+        pthread_cond_destroy(progress)
+        pthread_mutex_destroy(mutex)
+        work.deallocate()
+        progress.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+
+    /// Runs `body` holding the lock.
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+
+    /// Wakes the writer thread.
+    func signalWork() { pthread_cond_signal(work) }
+    /// Wakes every producer or flusher waiting for progress.
+    func broadcastProgress() { pthread_cond_broadcast(progress) }
+
+    /// Waits for `signalWork` (lock held), until `deadline` (monotonic ns) when given.
+    func waitForWork(until deadline: UInt64? = nil) { wait(work, until: deadline) }
+    /// Waits for `broadcastProgress` (lock held).
+    func waitForProgress() { wait(progress, until: nil) }
+
+    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: UInt64?) {
+        guard let deadline else {
+            pthread_cond_wait(condition, mutex)
+            return
+        }
+        var spec = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+        pthread_cond_timedwait(condition, mutex, &spec)
+    }
+}
+
+/// A fixed-capacity FIFO ring. Not thread-safe: guarded by the owner's lock.
+struct RingBuffer<Element> {
+    private var storage: [Element?]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a ring needs room for one element")
+        storage = Array(repeating: nil, count: capacity)
+    }
+
+    var capacity: Int { storage.count }
+    var isEmpty: Bool { count == 0 }
+    var isFull: Bool { count == storage.count }
+
+    /// Appends; the caller checks `isFull` first.
+    mutating func append(_ element: Element) {
+        precondition(!isFull, "append to a full ring")
+        storage[(head + count) % storage.count] = element
+        count += 1
+    }
+
+    /// Removes up to `limit` elements from the front, in order, into `output`.
+    mutating func removeFirst(upTo limit: Int, into output: inout [Element]) {
+        let taken = min(limit, count)
+        for _ in 0..<taken {
+            output.append(storage[head]!)
+            storage[head] = nil
+            head = (head + 1) % storage.count
+        }
+        count -= taken
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import AuditStore
+
+extension MosesCoordinator {
+    /// `moses-coordinator verify`: check a JSONL ledger's or the store's hash chain.
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain of a JSONL ledger or of the audit store.",
+            discussion: """
+                FILE may be a MO§ES audit_ledger.jsonl (genesis lines included) or an export; \
+                each line's hash is recomputed canonically and linked to the line before. \
+                --db checks the store's own ledger table, which must start from the genesis value.
+                The first broken line is printed with its number and reason.
+
+                Exit status: 0 when the whole chain holds, 2 when it is broken, 1 when the file or \
+                database cannot be read, 64 on bad usage.
+
+                Examples:
+                  moses-coordinator verify ~/.openclaw/audits/moses/audit_ledger.jsonl
+                  moses-coordinator verify --db /var/lib/moses-coordinator/audit.db
+                """
+        )
+
+        /// The exit status of a broken chain: a finding, not a failure to check.
+        static let brokenChain = ExitCode(2)
+
+        @Argument(help: ArgumentHelp("A JSONL ledger to check.", valueName: "file"))
+        var file: String?
+
+        @Option(help: ArgumentHelp("Check this audit store's ledger instead of a file.", valueName: "path"))
+        var db: String?
+
+        func validate() throws {
+            if file != nil && db != nil { throw ValidationError("Give either a FILE or --db, not both.") }
+            if file == nil && db == nil { throw ValidationError("Give a FILE to check, or --db PATH.") }
+        }
+
+        func run() throws {
+            let result: LedgerVerification
+            if let file {
+                result = try LedgerVerification.verifyFile(at: file)
+            } else {
+                result = try LedgerVerification.verifyStore(try AuditDatabase.openReader(path: db!))
+            }
+            print(result.description)
+            if !result.isIntact { throw Self.brokenChain }
+        }
+    }
+}

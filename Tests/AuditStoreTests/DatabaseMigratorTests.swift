@@ -1,0 +1,81 @@
+import Testing
+@testable import AuditStore
+
+@Suite struct DatabaseMigratorTests {
+    @Test func newDatabaseGetsEveryStepAndTheSchema() throws {
+        let directory = TemporaryDirectory()
+        let database = try AuditDatabase.openWriter(path: directory.file("store.db"))
+        let applied = try DatabaseMigrator.auditStore.appliedIdentifiers(in: database)
+        #expect(applied == Schema.steps.map(\.identifier))
+        for name in ["violations", "responses", "tool_calls", "ledger_entries", "state_changes", "conversations",
+                     "counters", "ledger", "violations_by_rule", "violations_by_conversation", "recent_activity",
+                     "stats"] {
+            let count = try database.singleInteger(
+                sql: "SELECT count(*) FROM sqlite_schema WHERE name = ?", arguments: [.text(name)])
+            #expect(count == 1, "missing \(name)")
+        }
+        #expect(try database.singleText(sql: "PRAGMA journal_mode") == "wal")
+        #expect(try database.singleInteger(sql: "PRAGMA synchronous") == 2)  // FULL
+    }
+
+    @Test func reopeningAppliesNothing() throws {
+        let directory = TemporaryDirectory()
+        _ = try AuditDatabase.openWriter(path: directory.file("store.db"))
+        let database = try Database(path: directory.file("store.db"), mode: .writer)
+        #expect(try DatabaseMigrator.auditStore.migrate(database, now: 0).isEmpty)
+    }
+
+    /// A file written by an older binary (only the first step, with data) is migrated in
+    /// place and keeps its rows.
+    @Test func olderSchemaIsMigratedKeepingRows() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("old.db")
+        do {
+            let old = try Database(path: path, mode: .writer)
+            try DatabaseMigrator(steps: Array(Schema.steps.prefix(1))).migrate(old, now: 1)
+            try old.execute(sql: """
+                INSERT INTO violations (ts, conversation, session_key, agent_id, role, rule, expected, actual,
+                    detail, run_id, mode, posture, governance_role, recorded_at)
+                VALUES (1000, 'discord:group:1', 'agent:observer:discord:group:1', 'observer', 'observer',
+                    'sequence', 'secondary', 'observer', 'out of order', 'run-1', 'high-integrity', 'defense',
+                    'primary', 5)
+                """)
+            #expect(try old.singleInteger(sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'stats'") == 0)
+        }
+        let database = try AuditDatabase.openWriter(path: path)
+        #expect(try DatabaseMigrator.auditStore.appliedIdentifiers(in: database) == Schema.steps.map(\.identifier))
+        #expect(try database.singleInteger(sql: "SELECT violations FROM violations_by_rule WHERE rule = 'sequence'") == 1)
+    }
+
+    @Test func newerSchemaIsAClearError() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("future.db")
+        do {
+            let database = try AuditDatabase.openWriter(path: path)
+            try database.execute(sql: "INSERT INTO schema_migrations VALUES ('2099-01-01-01-from-the-future', 0)")
+        }
+        #expect {
+            _ = try AuditDatabase.openWriter(path: path)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("newer") && text.contains("2099-01-01-01-from-the-future")
+        }
+        #expect(throws: DatabaseError.self) { _ = try AuditDatabase.openReader(path: path) }
+    }
+
+    @Test func failingStepIsRolledBackAndNamed() throws {
+        let directory = TemporaryDirectory()
+        let database = try Database(path: directory.file("bad.db"), mode: .writer)
+        let migrator = DatabaseMigrator(steps: [
+            .init(identifier: "one", sql: "CREATE TABLE a (x)"),
+            .init(identifier: "two", sql: "CREATE TABLE b (x); CREATE TABLE a (y)"),
+        ])
+        #expect {
+            try migrator.migrate(database, now: 0)
+        } throws: { error in
+            String(describing: error).contains("step two")
+        }
+        #expect(try migrator.appliedIdentifiers(in: database) == ["one"])
+        #expect(try database.singleInteger(sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'b'") == 0)
+    }
+}

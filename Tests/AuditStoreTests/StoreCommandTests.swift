@@ -1,0 +1,116 @@
+import Foundation
+import Governance
+import Testing
+@testable import AuditStore
+
+/// `query`, `export` and `verify` run as the built `moses-coordinator` binary against a
+/// store written by the real writer.
+@Suite struct StoreCommandTests {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the binary built beside this test bundle, output captured through files.
+    static func run(_ arguments: [String], in directory: TemporaryDirectory) throws -> Outcome {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let binary = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("moses-coordinator")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let outPath = directory.file("stdout-\(UUID().uuidString)"), errPath = directory.file("stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+    }
+
+    @Test func queryPrintsEveryFormat() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let sql = "SELECT rule, violations FROM violations_by_rule ORDER BY rule"
+        let csv = try Self.run(["query", "--db", db, "--format", "csv", sql], in: directory)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout == "rule,violations\naudit_before_response,20\nsequence,20\n")
+        let jsonl = try Self.run(["query", "--db", db, "--format", "jsonl", sql], in: directory)
+        #expect(jsonl.stdout == "{\"rule\":\"audit_before_response\",\"violations\":20}\n{\"rule\":\"sequence\",\"violations\":20}\n")
+        let json = try Self.run(["query", "--db", db, "--format", "json", sql], in: directory)
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(parsed?.count == 2)
+        let table = try Self.run(["query", "--db", db, sql], in: directory)
+        #expect(table.stdout.contains("sequence               20"))
+        #expect(table.stdout.hasSuffix("(2 rows)\n"))
+    }
+
+    @Test func queryRejectsWritesWithAClearMessage() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let result = try Self.run(["query", "--db", db, "DELETE FROM violations"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("query rejected: DELETE is not allowed"))
+        let count = try Self.run(["query", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM violations"], in: directory)
+        #expect(count.stdout == "n\n40\n")
+    }
+
+    @Test func querySchemaListsTablesViewsAndColumns() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let result = try Self.run(["query", "--db", db, "--schema"], in: directory)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("table violations\n  id INTEGER\n  ts INTEGER\n"))
+        #expect(result.stdout.contains("view violations_by_rule\n  rule"))
+        let usage = try Self.run(["query", "--db", db], in: directory)
+        #expect(usage.status == 64)
+    }
+
+    @Test func exportThenVerifyAndATamperedFile() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let file = directory.file("sequence.jsonl")
+        let export = try Self.run(["export", "--db", db, "--rule", "sequence", "--output", file], in: directory)
+        #expect(export.status == 0, "\(export.stderr)")
+        let good = try Self.run(["verify", file], in: directory)
+        #expect(good.status == 0)
+        #expect(good.stdout == "OK: 20 entries, chain intact\n")
+
+        var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[3] = lines[3].replacingOccurrences(of: "high-integrity", with: "unrestricted")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try Self.run(["verify", file], in: directory)
+        #expect(bad.status == 2)
+        #expect(bad.stdout.hasPrefix("BROKEN: line 4: hash mismatch"))
+
+        let missing = try Self.run(["verify", directory.file("absent.jsonl")], in: directory)
+        #expect(missing.status == 1)
+        let store = try Self.run(["verify", "--db", db], in: directory)
+        #expect(store.status == 0)
+        #expect(store.stdout == "OK: 41 entries, chain intact\n")
+        let badRule = try Self.run(["export", "--db", db, "--rule", "nonsense"], in: directory)
+        #expect(badRule.status == 64)
+    }
+
+    @Test func exportToStandardOutputWithATimeWindow() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        // Violation #i is at 1_763_990_000_000 + i ms = 2025-11-24T13:13:20.000Z + i ms.
+        let result = try Self.run(
+            ["export", "--db", db, "--since", "2025-11-24T13:13:20.010Z", "--until", "1763990000015",
+             "--conversation", "discord:group:1"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 3)  // #10, #12, #14
+        #expect(lines.first?.contains("(#10)") == true)
+    }
+}
