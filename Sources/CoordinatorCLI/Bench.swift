@@ -18,10 +18,14 @@ extension MosesCoordinator {
         @Option(help: "Events for the engine-only stage.")
         var events = 2_000_000
 
+        @Option(help: "Frames for the live gateway stages over loopback (0 skips them).")
+        var liveEvents = 1_000_000
+
         func run() throws {
             print("moses-coordinator bench (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             EngineBenchmark.runMemoryStage(conversations: conversations)
+            LiveBenchmark.run(events: liveEvents)
         }
     }
 }
