@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Governance
 import WireFormats
 
@@ -35,9 +36,13 @@ extension MosesCoordinator {
         @Option(help: "How to print violations: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: Format = .json
 
+        @Option(help: ArgumentHelp("Judge with the policy of this configuration file (YAML); default: the built-in policy.", valueName: "file"))
+        var config: String?
+
         func run() throws {
+            let policy = try config.map(Self.loadPolicy(from:)) ?? Policy()
             var reader = try CaptureReader(path: capture)
-            var engine = GovernanceEngine(policy: Policy(), state: reader.state)
+            var engine = GovernanceEngine(policy: policy, state: reader.state)
             var found: [Violation] = []
             let format = self.format
             let capture = self.capture
@@ -59,6 +64,16 @@ extension MosesCoordinator {
             printFound()
             output.flush()
             StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
+        }
+
+        /// The policy of a configuration file; every problem in it is reported, not just the first.
+        static func loadPolicy(from path: String) throws -> Policy {
+            let result = try ConfigLoader.fromEnvironment().load(contentsOf: path)
+            for warning in result.warnings { StandardError.write("replay: \(path): \(warning)") }
+            guard let config = result.config else {
+                throw ConfigError.invalid(path: path, diagnostics: result.errors)
+            }
+            return config.policy
         }
     }
 }

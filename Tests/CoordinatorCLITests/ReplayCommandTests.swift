@@ -58,6 +58,25 @@ import Testing
         #expect(lines.first == "2026-01-01T00:00:10.900000+00:00 sequence: observer (observer) responded in discord:group:4242 but secondary was expected (expected secondary; got observer)")
     }
 
+    @Test func policyComesFromTheConfigurationFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let strict = directory.appendingPathComponent("strict.yaml")
+        try "rules:\n  drift_repeat_limit: 2\n".write(to: strict, atomically: true, encoding: .utf8)
+        let sample = CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl").path
+        let result = try CoordinatorBinary.run(["replay", "--config", strict.path, sample])
+        // The two role violations now count as drift normalized.
+        #expect(result.stderr.contains("  drift: 2"))
+
+        let bad = directory.appendingPathComponent("bad.yaml")
+        try "rules:\n  drift_repeat_limit: -4\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try CoordinatorBinary.run(["replay", "--config", bad.path, sample])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("bad.yaml:2:23: error[out-of-range] rules.drift_repeat_limit"))
+        #expect(refused.stdout.isEmpty, "nothing is judged with an invalid policy")
+    }
+
     @Test func unreadableCaptureIsAClearError() throws {
         let result = try CoordinatorBinary.run(["replay", "/nonexistent/capture.jsonl"])
         #expect(result.status != 0)

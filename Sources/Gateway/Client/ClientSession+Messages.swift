@@ -7,6 +7,7 @@ extension ClientSession {
         touch()
         counters.framesIn.increment()
         counters.bytesIn.increment(by: message.count)
+        if configuration.isCountOnly, case .ready = phase { return }
         if configuration.protocolMode == .legacy {
             deliver(message, .live)
             return

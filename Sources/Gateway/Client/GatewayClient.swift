@@ -35,6 +35,9 @@ package struct GatewayClientConfiguration: Sendable {
     package var handshakeTimeoutMs: Int = 15_000
     /// Rows asked of `chat.history` per resync (the gateway allows 1...1000).
     package var historyLimit: Int = 200
+    /// Load tests only: once ready, count each message and hand nothing on (the transport
+    /// ceiling of `bench`).
+    package var isCountOnly = false
     /// Test seam: edits each connect request before it is sent (e.g. to forge a bad
     /// signature and check the gateway's verdict). Internal; nil in production.
     var connectRequestHook: (@Sendable (inout ConnectRequest) -> Void)?

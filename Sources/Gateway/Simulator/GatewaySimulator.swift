@@ -67,6 +67,7 @@ package final class GatewaySimulator: Sendable {
 
     enum SimulatorCommand: Sendable {
         case steps([ScenarioStep])
+        case stream(SyntheticConversationStream, count: Int)
     }
 
     /// - Parameters:
@@ -113,6 +114,13 @@ package final class GatewaySimulator: Sendable {
     package func play(_ steps: [ScenarioStep]) {
         observed.withLock { $0.pendingSteps += steps.count }
         commands.withLock { $0.append(.steps(steps)) }
+        thread.ringDoorbell()
+    }
+
+    /// Sends `count` frames of a synthetic conversation stream to every ready observer, as
+    /// fast as each socket takes them (load tests).
+    package func blast(_ stream: SyntheticConversationStream, count: Int) {
+        commands.withLock { $0.append(.stream(stream, count: count)) }
         thread.ringDoorbell()
     }
 

@@ -26,6 +26,8 @@ final class SimulatorSession {
         var closeCode: Int32?
         var blastFrame: [UInt8] = []
         var blastRemaining = 0
+        var stream: SyntheticConversationStream?
+        var streamRemaining = 0
 
         init(wsi: OpaquePointer, nonce: String, ts: Int64) {
             self.wsi = wsi
@@ -54,7 +56,9 @@ final class SimulatorSession {
     var isTicking = true
     var pendingRejections: [GatewayErrorShape] = []
     var nonceCounter = 0
+    var messagesSent = 0
     var scratch: [UInt8] = []
+    var streamFrame: [UInt8] = []
     var protocols: UnsafeMutablePointer<lws_protocols>?
     var cStrings: [UnsafeMutablePointer<CChar>] = []
     lazy var stepTimer = LWSTimer { [unowned self] in self.runSteps() }
@@ -164,13 +168,18 @@ final class SimulatorSession {
         } else if connection.blastRemaining > 0 {
             connection.blastRemaining -= 1
             if write(connection.blastFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+        } else if connection.streamRemaining > 0, connection.stream != nil {
+            connection.streamRemaining -= 1
+            connection.stream!.next(into: &streamFrame)
+            if write(streamFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
         } else if let code = connection.closeCode {
             lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), nil, 0)
             return -1
         } else {
             return 0
         }
-        if connection.head < connection.outbound.count || connection.blastRemaining > 0 || connection.closeCode != nil {
+        if connection.head < connection.outbound.count || connection.blastRemaining > 0
+            || connection.streamRemaining > 0 || connection.closeCode != nil {
             lws_callback_on_writable(wsi)
         }
         return 0
@@ -179,7 +188,8 @@ final class SimulatorSession {
     func write(_ bytes: [UInt8], flags: Int32, on wsi: OpaquePointer) -> Int32 {
         let pre = clws_pre()
         if scratch.count < pre + bytes.count { scratch = [UInt8](repeating: 0, count: pre + bytes.count) }
-        simulator.observed.withLock { $0.messagesSent += 1 }
+        messagesSent += 1
+        if messagesSent & 1023 == 0 || messagesSent < 1024 { simulator.observed.withLock { [messagesSent] in $0.messagesSent = messagesSent } }
         return scratch.withUnsafeMutableBufferPointer { buffer in
             let payload = buffer.baseAddress! + pre
             bytes.withUnsafeBufferPointer { if !$0.isEmpty { payload.update(from: $0.baseAddress!, count: bytes.count) } }
@@ -240,6 +250,12 @@ final class SimulatorSession {
         for command in queued {
             switch command {
             case let .steps(new): steps.append(contentsOf: new)
+            case let .stream(stream, count):
+                for connection in connections.values where connection.canObserve {
+                    connection.stream = stream
+                    connection.streamRemaining = count
+                    lws_callback_on_writable(connection.wsi)
+                }
             }
         }
         if !queued.isEmpty && !isRunningSteps { runSteps() }
