@@ -104,3 +104,23 @@ extension String {
         return text
     }
 }
+
+@Suite struct WriterMosesLedgerTests {
+    /// With a MO§ES ledger configured, the writer appends each newly stored violation once,
+    /// after its commit; a replay appends nothing new.
+    @Test func writerAppendsCommittedViolationsOnce() throws {
+        let directory = TemporaryDirectory()
+        let ledger = directory.file("audit_ledger.jsonl")
+        LedgerExportTests.write([MosesLedgerAppenderTests.stubLine], to: ledger)
+        var configuration = AuditWriter.Configuration()
+        configuration.mosesLedgerPath = ledger
+        for _ in 0..<2 {
+            let writer = try AuditWriter(path: directory.file("store.db"), configuration: configuration, logger: Fixtures.logger)
+            for index in 0..<25 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
+            try writer.close()
+        }
+        let result = try LedgerVerification.verifyFile(at: ledger)
+        #expect(result.isIntact, "\(result)")
+        #expect(result.entries == 26)
+    }
+}
