@@ -127,7 +127,8 @@ package enum StoreBenchmark {
             try insertViolationRows(count: queryRows, conversations: queryConversations, spanMs: spanMs, into: database, batchSize: 50_000)
         }
         let reader = try AuditDatabase.openReader(path: queryPath)
-        let now = baseTime + spanMs
+        // "Now" is the newest row's time, so the last hour holds rows for every conversation.
+        let now = baseTime + Int64(queryRows - 1) * spacing(count: queryRows, spanMs: spanMs)
         let plan = try queryPlan(reader, since: now - 3_600_000)
         let query = try reader.cachedStatement(sql: Schema.violationsForConversationSince)
         var latencies: [Double] = []
@@ -177,7 +178,7 @@ package enum StoreBenchmark {
         count: Int, conversations: Int, spanMs: Int64, into database: Database, batchSize: Int
     ) throws {
         var index = 0
-        let step = max(1, spanMs / Int64(max(count, 1)))
+        let step = spacing(count: count, spanMs: spanMs)
         while index < count {
             let end = min(index + batchSize, count)
             try database.inTransaction(.immediate) {
@@ -196,6 +197,9 @@ package enum StoreBenchmark {
             index = end
         }
     }
+
+    /// Milliseconds between consecutive rows spread over `spanMs`.
+    static func spacing(count: Int, spanMs: Int64) -> Int64 { max(1, spanMs / Int64(max(count, 1))) }
 
     static func queryPlan(_ database: Database, since: Int64) throws -> String {
         let plan = try database.makeStatement(sql: "EXPLAIN QUERY PLAN " + Schema.violationsForConversationSince)
