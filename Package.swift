@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -56,10 +57,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The operator's configuration file: schema, defaults from Policy(), loader with
+        // positioned diagnostics, effective-config rendering, and the reload holder.
+        .target(
+            name: "Configuration",
+            dependencies: [
+                "Governance",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // sd_notify(3) without libsystemd: READY/STOPPING/WATCHDOG/STATUS datagrams.
+        .target(name: "SystemdNotify"),
+        // The MO§ES files on this host: the audit ledger tail and the state.json watch.
+        .target(name: "MosesFiles", dependencies: ["Governance", "WireFormats"]),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
                 "Governance",
+                "Configuration",
+                "SystemdNotify",
+                "MosesFiles",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
@@ -71,6 +88,9 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore"]),
+        .testTarget(name: "MosesFilesTests", dependencies: ["MosesFiles"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

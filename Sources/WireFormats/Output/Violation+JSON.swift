@@ -26,10 +26,9 @@ extension Violation {
     /// One line of JSON (keys sorted, compact, UTF-8), without the newline.
     package var jsonLine: String { jsonValue.pythonJSONString(.canonical) }
 
-    /// One line for a human: time, rule, where, who, and the detail.
+    /// One line for a human: time, rule, the detail (which names who and where), and
+    /// expected against actual.
     package var textLine: String {
-        let who = role.map { "\($0.rawValue) \(agentID)" } ?? agentID
-        let place = conversation.isEmpty ? "ledger" : conversation
-        return "\(LedgerTimestamp.string(fromMilliseconds: at)) \(rule.rawValue) [\(place)] \(who): \(detail) (expected \(expected), got \(actual))"
+        "\(LedgerTimestamp.string(fromMilliseconds: at)) \(rule.rawValue): \(detail) (expected \(expected); got \(actual))"
     }
 }

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Configuration
+import Governance
+import WireFormats
+
+extension MosesCoordinator {
+    /// `moses-coordinator replay`: judge a recorded capture offline.
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Judge a recorded capture and print its violations.",
+            discussion: """
+                The capture has one JSON object per line: a raw OpenClaw Gateway frame (protocol \
+                v3/v4, or the legacy session_update), or a wrapped record \
+                {"source":"gateway"|"ledger"|"state","at":<ms>,"data":{...}} as `run --capture` \
+                writes. Violations go to standard output, one per line; a summary goes to standard \
+                error. A malformed line is reported with its number, counted and skipped.
+
+                Exit status: 0 when the capture was read to the end (violations or not), 1 when \
+                it could not be read.
+
+                Example: moses-coordinator replay --format text Samples/every-violation.jsonl
+                """
+        )
+
+        /// How violations are printed.
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            /// One JSON object per line (keys sorted).
+            case json
+            /// One readable line per violation.
+            case text
+        }
+
+        @Argument(help: "The capture file (JSON lines).")
+        var capture: String
+
+        @Option(help: "How to print violations: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var format: Format = .json
+
+        @Option(help: ArgumentHelp("Judge with the policy of this configuration file (YAML); default: the built-in policy.", valueName: "file"))
+        var config: String?
+
+        func run() throws {
+            let policy = try config.map(Self.loadPolicy(from:)) ?? Policy()
+            var reader = try CaptureReader(path: capture)
+            var engine = GovernanceEngine(policy: policy, state: reader.state)
+            var found: [Violation] = []
+            let format = self.format
+            let capture = self.capture
+            var output = LineWriter(descriptor: 1)
+            func printFound() {
+                for violation in found {
+                    output.write(format == .json ? violation.jsonLine : violation.textLine)
+                }
+                found.removeAll(keepingCapacity: true)
+            }
+            try reader.forEach({ event in
+                engine.process(event, into: &found)
+                if !found.isEmpty { printFound() }
+            }, refused: { error in
+                output.flush()
+                StandardError.write("replay: \(capture): skipped \(error)")
+            })
+            engine.finish(into: &found)
+            printFound()
+            output.flush()
+            StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
+        }
+
+        /// The policy of a configuration file; every problem in it is reported, not just the first.
+        static func loadPolicy(from path: String) throws -> Policy {
+            let result = try ConfigLoader.fromEnvironment().load(contentsOf: path)
+            for warning in result.warnings { StandardError.write("replay: \(path): \(warning)") }
+            guard let config = result.config else {
+                throw ConfigError.invalid(path: path, diagnostics: result.errors)
+            }
+            return config.policy
+        }
+    }
+}
+
+/// The closing summary of a replay, for a human.
+struct ReplaySummary {
+    var engine: EngineCounters
+    var capture: CaptureReader.Counters
+
+    var text: String {
+        var lines = [
+            "replay: \(capture.lines) lines, \(engine.events) events (\(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.streamDeltas) stream deltas, \(engine.ledgerEntries) ledger entries, \(engine.stateChanges) state changes); \(capture.malformed) malformed and \(capture.oversized) oversized lines skipped",
+            "replay: \(engine.violations) violations",
+        ]
+        for rule in RuleID.allCases where engine.violations(of: rule) > 0 {
+            lines.append("  \(rule.rawValue): \(engine.violations(of: rule))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

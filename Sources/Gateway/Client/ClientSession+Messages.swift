@@ -1,0 +1,302 @@
+import Logging
+import WireFormats
+
+/// Inbound messages: the handshake, RPC responses, events, per-run `seq`, resync.
+extension ClientSession {
+    func handleMessage(_ message: UnsafeRawBufferPointer) {
+        touch()
+        counters.framesIn.increment()
+        counters.bytesIn.increment(by: message.count)
+        if configuration.isCountOnly, case .ready = phase { return }
+        if configuration.protocolMode == .legacy {
+            deliver(message, .live)
+            return
+        }
+        guard let peek = FramePeek(message), peek.type != nil else {
+            counters.malformed.increment()
+            if !hasLoggedMalformed {
+                hasLoggedMalformed = true
+                let error = GatewayError.malformedFrame(size: message.count, prefix: HandshakeError.prefix(of: message))
+                logger.warning("malformed gateway frame skipped (first; the rest only counted)", metadata: [GatewayLogKey.error: "\(error)"])
+            }
+            return
+        }
+        switch phase {
+        case .awaitingChallenge:
+            if peek.isEvent, peek.field(peek.event, is: "connect.challenge") {
+                answerChallenge(message)
+            }
+        case let .awaitingHello(requestID):
+            if peek.isResponse, peek.string(peek.id) == requestID {
+                handleConnectResponse(message)
+            }
+        case .ready:
+            if peek.isEvent {
+                handleEvent(message, peek)
+            } else if peek.isResponse {
+                handleResponse(message, peek)
+            }
+        case .idle, .connecting, .halted:
+            break
+        }
+    }
+
+    func deliver(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
+        counters.delivered.increment()
+        client.sink.receive(message, delivery: delivery)
+    }
+
+    // MARK: Handshake
+
+    func answerChallenge(_ message: UnsafeRawBufferPointer) {
+        guard let challenge = ConnectChallenge.decode(message) else {
+            counters.malformed.increment()
+            return
+        }
+        requestCounter += 1
+        let id = "c-\(requestCounter)"
+        let protocols = protocolOverride.map { $0...$0 } ?? ConnectRequest.supportedProtocols
+        let sharedToken = useDeviceToken ? nil : configuration.token
+        let request: ConnectRequest
+        do {
+            request = try ConnectRequest.make(
+                id: id, protocols: protocols, clientID: configuration.clientID, clientMode: configuration.clientMode,
+                version: configuration.version, token: sharedToken,
+                deviceToken: (useDeviceToken || sharedToken == nil) ? deviceToken : nil,
+                identity: client.identity, challengeNonce: challenge.nonce, challengeTs: challenge.ts
+            )
+        } catch {
+            close(code: 1000, then: AfterClose(reason: .identity(error), halt: true))
+            return
+        }
+        var outgoing = request
+        configuration.connectRequestHook?(&outgoing)
+        phase = .awaitingHello(requestID: id)
+        send(outgoing.encoded())
+    }
+
+    func handleConnectResponse(_ message: UnsafeRawBufferPointer) {
+        let outcome: ConnectOutcome
+        do {
+            outcome = try ConnectOutcome.decode(message)
+        } catch {
+            counters.malformed.increment()
+            close(code: 1002, then: AfterClose(reason: .malformedFrame(size: message.count, prefix: HandshakeError.prefix(of: message))))
+            return
+        }
+        switch outcome {
+        case let .accepted(hello):
+            accept(hello)
+        case let .rejected(error):
+            reject(error)
+        }
+    }
+
+    func accept(_ hello: HelloOk) {
+        guard hello.canObserve else {
+            counters.rejections.increment()
+            let granted = hello.auth?.scopes ?? []
+            logger.error("gateway granted no operator.read scope: is the device identity missing or unpaired? retrying", metadata: [
+                GatewayLogKey.scopes: "\(granted)",
+            ])
+            close(code: 1000, then: AfterClose(reason: .missingObserveScope(granted: granted)))
+            return
+        }
+        if let issued = hello.auth?.deviceToken, issued != deviceToken {
+            deviceToken = issued
+            if let path = configuration.deviceTokenPath {
+                do {
+                    try DeviceIdentity.writeSecretFile(Array((issued + "\n").utf8), at: path, exclusive: false)
+                } catch {
+                    logger.warning("cannot keep the issued device token", metadata: [GatewayLogKey.error: "\(error)"])
+                }
+            }
+        }
+        assembler.limit = max(1024, hello.policy.maxPayload)
+        triedDeviceToken = false
+        becomeReady(protocolVersion: hello.protocol, scopes: hello.auth?.scopes ?? [])
+        armWatchdog(silenceLimitMs: 2 * max(1, hello.policy.tickIntervalMs))
+        sendRequest("sessions.subscribe", params: .object([:]), for: .sessionsSubscribe)
+        sendRequest("sessions.list", params: .object([:]), for: .sessionsList)
+    }
+
+    func becomeReady(protocolVersion: Int, scopes: [String]) {
+        phase = .ready
+        backoff.reset()
+        attemptsSinceReady = 0
+        hasBeenReady = true
+        logger.notice("gateway connection ready", metadata: [
+            GatewayLogKey.protocolVersion: "\(protocolVersion)", GatewayLogKey.scopes: "\(scopes)",
+        ])
+        client.report(.ready(protocol: protocolVersion, scopes: scopes))
+    }
+
+    func reject(_ error: GatewayErrorShape) {
+        counters.rejections.increment()
+        let detail = error.details?.code
+        switch error.recovery {
+        case let .retryWithProtocol(version):
+            protocolOverride = version
+            close(code: 1000, then: AfterClose(reason: .protocolMismatch(expected: version), delayMs: 0))
+        case let .awaitPairing(requestID):
+            let id = requestID ?? "<requestId>"
+            logger.warning("device pairing required; approve it on the gateway host", metadata: [
+                GatewayLogKey.requestID: "\(id)", GatewayLogKey.command: "openclaw devices approve \(id)",
+            ])
+            close(code: 1000, then: AfterClose(reason: .pairingRequired(requestID: requestID), delayMs: Backoff.jittered(backoff.pairingMs)))
+        case .retryWithDeviceToken:
+            if deviceToken != nil && !triedDeviceToken {
+                triedDeviceToken = true
+                useDeviceToken = true
+                close(code: 1000, then: AfterClose(reason: .handshakeRejected(code: error.code, detailCode: detail, message: error.message), delayMs: 250))
+            } else {
+                close(code: 1000, then: AfterClose(reason: .authenticationRejected(code: detail ?? error.code, nextStep: error.details?.recommendedNextStep), halt: true))
+            }
+        case let .retryLater(afterMs):
+            close(code: 1000, then: AfterClose(reason: .handshakeRejected(code: error.code, detailCode: detail, message: error.message), delayMs: afterMs))
+        case .stop:
+            close(code: 1000, then: AfterClose(reason: .authenticationRejected(code: detail ?? error.code, nextStep: error.details?.recommendedNextStep), halt: true))
+        }
+    }
+
+    // MARK: Events
+
+    func isGoverned(_ sessionKey: String) -> Bool {
+        guard let agents = configuration.governedAgents else { return true }
+        let parts = sessionKey.split(separator: ":", maxSplits: 2)
+        guard parts.count >= 2, parts[0] == "agent" else { return false }
+        return agents.contains(String(parts[1]))
+    }
+
+    func handleEvent(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
+        let isAgent = peek.field(peek.event, is: "agent")
+        if isAgent || peek.field(peek.event, is: "chat") {
+            if let runID = peek.string(peek.runID) {
+                if let seq = peek.payloadSeq, seq > 0 {
+                    let key = (isAgent ? "a|" : "c|") + runID
+                    if let last = runSeq[key] {
+                        if seq <= last {
+                            counters.duplicates.increment()
+                            return
+                        }
+                        // Chat events skip seqs by design (they mirror some agent events);
+                        // only the agent stream is contiguous.
+                        if isAgent && seq > last + 1, let sessionKey = peek.string(peek.sessionKey) {
+                            counters.gaps.increment()
+                            logger.info("run seq gap; re-reading history", metadata: [
+                                GatewayLogKey.sessionKey: "\(sessionKey)", GatewayLogKey.reason: "expected \(last + 1), got \(seq)",
+                            ])
+                            markResync(sessionKey, .gap)
+                        }
+                    }
+                    runSeq[key] = seq
+                }
+                if !isAgent, peek.field(peek.state, is: "final") {
+                    if deliveredRuns.contains(runID) {
+                        counters.duplicates.increment()
+                        return
+                    }
+                    deliveredRuns.insert(runID)
+                }
+            }
+        } else if peek.field(peek.event, is: "session.message") {
+            if let messageID = peek.string(peek.messageID) {
+                if deliveredMessages.contains(messageID) {
+                    counters.duplicates.increment()
+                    return
+                }
+                deliveredMessages.insert(messageID)
+            }
+            if let runID = peek.string(peek.runID) { deliveredRuns.insert(runID) }
+        } else if peek.field(peek.event, is: "sessions.changed") {
+            if let key = peek.string(peek.sessionKey) { follow(key) }
+        } else if peek.field(peek.event, is: "shutdown") {
+            logger.info("gateway announced shutdown; will re-read history after reconnecting")
+            for key in knownSessions { resyncReasons[key] = .shutdown }
+        }
+        deliver(message, .live)
+    }
+
+    func follow(_ sessionKey: String) {
+        guard isGoverned(sessionKey) else { return }
+        knownSessions.insert(sessionKey)
+        guard !subscribedSessions.contains(sessionKey) else { return }
+        subscribedSessions.insert(sessionKey)
+        sendRequest("sessions.messages.subscribe", params: .object(["key": .string(sessionKey)]), for: .messagesSubscribe(sessionKey))
+    }
+
+    func markResync(_ sessionKey: String, _ reason: GatewayDelivery.ResyncReason) {
+        resyncReasons[sessionKey] = reason
+        requestHistory(of: sessionKey)
+    }
+
+    func requestHistory(of sessionKey: String) {
+        guard case .ready = phase, !historyInFlight.contains(sessionKey),
+              let reason = resyncReasons.removeValue(forKey: sessionKey) else { return }
+        historyInFlight.insert(sessionKey)
+        counters.resyncs.increment()
+        sendRequest("chat.history", params: .object([
+            "sessionKey": .string(sessionKey), "limit": .integer(Int64(configuration.historyLimit)),
+        ]), for: .history(sessionKey, reason))
+    }
+
+    // MARK: Responses
+
+    func handleResponse(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
+        guard let id = peek.string(peek.id), let purpose = pending.removeValue(forKey: id) else { return }
+        guard peek.ok == true else {
+            counters.rpcFailures.increment()
+            let error = (try? ResponseFrame<OpaqueJSON>.decode(message))?.error
+            logger.warning("gateway RPC failed", metadata: [
+                GatewayLogKey.error: "\(error?.code ?? "?")/\(error?.details?.code ?? "-"): \(error?.message ?? "undecodable")",
+            ])
+            if case let .history(key, _) = purpose { historyInFlight.remove(key) }
+            return
+        }
+        switch purpose {
+        case .sessionsSubscribe, .messagesSubscribe:
+            break
+        case .sessionsList:
+            let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
+            for row in payload?["sessions"]?.arrayValue ?? [] {
+                if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue { follow(key) }
+            }
+            for key in Array(resyncReasons.keys) { requestHistory(of: key) }
+        case let .history(key, reason):
+            historyInFlight.remove(key)
+            let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
+            replayHistory(payload, of: key, reason: reason)
+            if resyncReasons[key] != nil { requestHistory(of: key) }
+        }
+    }
+
+    /// Hands the history rows not yet delivered to the sink as `session.message` frames.
+    func replayHistory(_ payload: OpaqueJSON?, of sessionKey: String, reason: GatewayDelivery.ResyncReason) {
+        for row in payload?["messages"]?.arrayValue ?? [] {
+            let meta = row["__openclaw"]
+            let messageID = meta?["id"]?.stringValue ?? row["id"]?.stringValue
+            let runID = meta?["runId"]?.stringValue ?? row["runId"]?.stringValue
+            if let messageID, deliveredMessages.contains(messageID) {
+                counters.resyncDuplicates.increment()
+                continue
+            }
+            if let runID, deliveredRuns.contains(runID) {
+                counters.resyncDuplicates.increment()
+                continue
+            }
+            var eventPayload: [String: OpaqueJSON] = ["sessionKey": .string(sessionKey), "message": row]
+            if let messageID { eventPayload["messageId"] = .string(messageID); deliveredMessages.insert(messageID) }
+            if let runID { eventPayload["runId"] = .string(runID); deliveredRuns.insert(runID) }
+            if let agentID = row["agentId"]?.stringValue ?? payload?["agentId"]?.stringValue {
+                eventPayload["agentId"] = .string(agentID)
+            }
+            let frame = OpaqueJSON.object([
+                "type": .string("event"), "event": .string("session.message"), "payload": .object(eventPayload),
+            ]).encoded()
+            counters.resyncMessages.increment()
+            frame.withUnsafeBytes {
+                deliver($0, GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID))
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibWebsockets
+import Logging
+import WireFormats
+
+/// The client's state on its service thread: the lws context, the one connection, the
+/// handshake, subscriptions, per-run `seq` tracking, resync and reconnect.
+///
+/// Thread-bound: created, used and released on the service thread only (not `Sendable`).
+/// lws reaches it through the context user pointer, unretained: `run()` keeps `self`
+/// alive until after `lws_context_destroy` returns, so no callback can outlive it.
+final class ClientSession {
+    enum Phase {
+        case idle
+        case connecting
+        case awaitingChallenge
+        case awaitingHello(requestID: String)
+        case ready
+        /// Not reconnecting until stopped: a fatal rejection.
+        case halted
+    }
+
+    /// What an RPC response is for.
+    enum Pending {
+        case sessionsSubscribe
+        case sessionsList
+        case messagesSubscribe(String)
+        case history(String, GatewayDelivery.ResyncReason)
+    }
+
+    /// What to do after the current socket closes.
+    struct AfterClose {
+        var reason: GatewayError
+        var delayMs: Int?
+        var halt = false
+    }
+
+    let client: GatewayClient
+    var logger: Logger { client.logger }
+    var counters: GatewayCounters { client.counters }
+    var configuration: GatewayClientConfiguration { client.configuration }
+
+    var context: OpaquePointer?
+    var wsi: OpaquePointer?
+    let wsiSlot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+    var phase = Phase.idle
+    var isStopping = false
+    var backoff: Backoff
+    var assembler: MessageAssembler
+    var outbound: [[UInt8]] = []
+    var outboundHead = 0
+    var scratch: [UInt8] = []
+    var pendingClose: Int32?
+    var afterClose: AfterClose?
+    var peerCloseCode: Int?
+    var lastFrameMicroseconds: Int64 = 0
+    var silenceLimitMs = 0
+    var attemptsSinceReady = 0
+
+    // Handshake.
+    var protocolOverride: Int?
+    var deviceToken: String?
+    var useDeviceToken = false
+    var triedDeviceToken = false
+    var requestCounter = 0
+
+    // Subscriptions and resync.
+    var pending: [String: Pending] = [:]
+    var knownSessions: Set<String> = []
+    var subscribedSessions: Set<String> = []
+    var resyncReasons: [String: GatewayDelivery.ResyncReason] = [:]
+    var historyInFlight: Set<String> = []
+    var hasBeenReady = false
+    var runSeq = BoundedMap<Int64>(capacity: 65_536)
+    var deliveredRuns = BoundedSet(capacity: 65_536)
+    var deliveredMessages = BoundedSet(capacity: 65_536)
+    var hasLoggedMalformed = false
+    var hasLoggedOversized = false
+
+    // C strings and tables lws keeps pointers to for the context's life.
+    var cStrings: [UnsafeMutablePointer<CChar>] = []
+    var protocols: UnsafeMutablePointer<lws_protocols>?
+    lazy var reconnectTimer = LWSTimer { [unowned self] in self.connect() }
+    lazy var watchdogTimer = LWSTimer { [unowned self] in self.checkLiveness() }
+
+    static let protocolName = "moses-openclaw"
+
+    init(client: GatewayClient) {
+        self.client = client
+        self.backoff = client.configuration.backoff
+        self.assembler = MessageAssembler(limit: client.configuration.defaultMaxPayload)
+        wsiSlot.initialize(to: nil)
+    }
+
+    deinit {
+        wsiSlot.deallocate()
+        for string in cStrings { free(string) }
+        protocols?.deallocate()
+    }
+
+    func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let copy = strdup(text)!
+        cStrings.append(copy)
+        return copy
+    }
+
+    // MARK: Service loop
+
+    func run() {
+        LWSLogging.configure()
+        if let path = configuration.deviceTokenPath, let bytes = try? DeviceIdentity.readFile(at: path) {
+            let text = String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
+            if !text.isEmpty { deviceToken = text }
+        }
+        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+        table.initialize(repeating: lws_protocols(), count: 2)
+        table[0].name = UnsafePointer(cString(Self.protocolName))
+        table[0].callback = gatewayClientCallback
+        // 64 KiB chunks: one callback per frame for large messages, nothing lost for small.
+        table[0].rx_buffer_size = 65_536
+        protocols = table
+
+        var info = lws_context_creation_info()
+        info.port = CONTEXT_PORT_NO_LISTEN
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        info.protocols = UnsafePointer(table)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        // One connection plus lws's internal pipe; a small table instead of RLIMIT_NOFILE.
+        info.fd_limit_per_thread = 8
+        if let caFile = configuration.caFilePath { info.client_ssl_ca_filepath = UnsafePointer(cString(caFile)) }
+        guard let context = lws_create_context(&info) else {
+            let error = GatewayError.contextCreationFailed(configuration.caFilePath.map { "CA file '\($0)'" } ?? "client context")
+            logger.error("gateway client cannot start", metadata: [GatewayLogKey.error: "\(error)"])
+            client.report(.stopped(reason: error))
+            return
+        }
+        self.context = context
+        client.thread.publish(context)
+        connect()
+        while !client.thread.isStopRequested {
+            if lws_service(context, 0) < 0 { break }
+        }
+        isStopping = true
+        reconnectTimer.cancel()
+        watchdogTimer.cancel()
+        client.thread.unpublish()
+        lws_context_destroy(context)
+        self.context = nil
+        client.report(.stopped(reason: nil))
+        logger.notice("gateway client stopped")
+    }
+
+    // MARK: Connecting
+
+    func connect() {
+        guard let context, !isStopping else { return }
+        if case .halted = phase { return }
+        attemptsSinceReady += 1
+        counters.connectAttempts.increment()
+        phase = .connecting
+        client.report(.connecting(attempt: attemptsSinceReady))
+        logger.debug("connecting to the gateway", metadata: [GatewayLogKey.attempt: "\(attemptsSinceReady)"])
+        var info = lws_client_connect_info()
+        info.context = context
+        info.address = UnsafePointer(cString(client.endpoint.host))
+        info.port = Int32(client.endpoint.port)
+        info.path = UnsafePointer(cString(client.endpoint.path))
+        info.host = info.address
+        info.ssl_connection = client.endpoint.isTLS ? Int32(LCCSCF_USE_SSL.rawValue) : 0
+        info.local_protocol_name = UnsafePointer(cString(Self.protocolName))
+        info.pwsi = wsiSlot
+        // Strings from cString() live until the context dies; drop the per-attempt ones
+        // from the list growth by keeping only the latest few.
+        if lws_client_connect_via_info(&info) == nil {
+            // A synchronous failure (e.g. DNS) gets no callback (lws#2301): retry from here.
+            wsi = nil
+            connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: "connect refused before dialing")))
+        }
+        trimConnectStrings()
+    }
+
+    /// Each attempt adds three strings; keep the memory flat over a long outage.
+    private func trimConnectStrings() {
+        // The first string is the protocol name (and maybe the CA file): keep the context's.
+        let keep = configuration.caFilePath == nil ? 1 : 2
+        while cStrings.count > keep + 3 * 4 {
+            free(cStrings.remove(at: keep))
+        }
+    }
+
+    /// The socket is gone (error, close, or a synchronous connect failure): retry or halt.
+    func connectionLost(default fallback: AfterClose) {
+        let next = afterClose ?? fallback
+        afterClose = nil
+        wsi = nil
+        pendingClose = nil
+        assembler.reset()
+        outbound.removeAll(keepingCapacity: true)
+        outboundHead = 0
+        pending.removeAll()
+        historyInFlight.removeAll()
+        subscribedSessions.removeAll()
+        watchdogTimer.cancel()
+        if hasBeenReady {
+            for key in knownSessions where resyncReasons[key] == nil { resyncReasons[key] = .reconnect }
+        }
+        guard !isStopping, let context else { return }
+        if next.halt {
+            phase = .halted
+            logger.error("gateway connection halted", metadata: [GatewayLogKey.error: "\(next.reason)"])
+            client.report(.stopped(reason: next.reason))
+            return
+        }
+        phase = .idle
+        let delay = next.delayMs ?? backoff.nextDelayMs()
+        counters.reconnects.increment()
+        logger.info("gateway connection lost; retrying", metadata: [
+            GatewayLogKey.error: "\(next.reason)", GatewayLogKey.delay: "\(delay)",
+        ])
+        client.report(.waiting(retryInMs: delay, reason: next.reason))
+        reconnectTimer.schedule(on: context, afterMicroseconds: Int64(delay) * 1000)
+    }
+
+    /// Closes the socket from our side with `code`, then proceeds as `then` says.
+    func close(code: Int32, then next: AfterClose) {
+        afterClose = next
+        guard let wsi else { return }
+        pendingClose = code
+        lws_callback_on_writable(wsi)
+    }
+
+    // MARK: lws events
+
+    func established(_ wsi: OpaquePointer) {
+        self.wsi = wsi
+        peerCloseCode = nil
+        assembler = MessageAssembler(limit: configuration.defaultMaxPayload)
+        touch()
+        switch configuration.protocolMode {
+        case .openclaw:
+            phase = .awaitingChallenge
+            armWatchdog(silenceLimitMs: configuration.handshakeTimeoutMs)
+        case .legacy:
+            becomeReady(protocolVersion: 0, scopes: [])
+            send(Array(#"{"type":"subscribe","events":["session_update"]}"#.utf8))
+        }
+    }
+
+    func receive(_ wsi: OpaquePointer, _ chunk: UnsafeRawBufferPointer) {
+        let isMessageEnd = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
+        let outcome = assembler.feed(chunk, isMessageEnd: isMessageEnd) { message in
+            handleMessage(message)
+        }
+        if case let .dropped(size) = outcome {
+            touch()
+            counters.oversized.increment()
+            if !hasLoggedOversized {
+                hasLoggedOversized = true
+                logger.warning("oversized gateway message dropped (first; the rest only counted)", metadata: [
+                    GatewayLogKey.error: "\(GatewayError.oversizedMessage(size: size, limit: assembler.limit))",
+                ])
+            }
+        }
+    }
+
+    func writeable(_ wsi: OpaquePointer) -> Int32 {
+        if let code = pendingClose {
+            pendingClose = nil
+            lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), nil, 0)
+            return -1
+        }
+        guard outboundHead < outbound.count else { return 0 }
+        let message = outbound[outboundHead]
+        outboundHead += 1
+        if outboundHead == outbound.count {
+            outbound.removeAll(keepingCapacity: true)
+            outboundHead = 0
+        }
+        if writeText(message, on: wsi) < 0 { return -1 }
+        if outboundHead < outbound.count { lws_callback_on_writable(wsi) }
+        return 0
+    }
+
+    func writeText(_ message: [UInt8], on wsi: OpaquePointer) -> Int32 {
+        let pre = clws_pre()
+        if scratch.count < pre + message.count { scratch = [UInt8](repeating: 0, count: pre + message.count) }
+        return scratch.withUnsafeMutableBufferPointer { buffer in
+            let payload = buffer.baseAddress! + pre
+            message.withUnsafeBufferPointer { payload.update(from: $0.baseAddress!, count: message.count) }
+            return lws_write(wsi, payload, message.count, LWS_WRITE_TEXT)
+        }
+    }
+
+    func closed() {
+        let code = peerCloseCode
+        connectionLost(default: AfterClose(reason: .connectionClosed(code: code)))
+    }
+
+    func connectionError(_ reason: String) {
+        connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
+    }
+
+    func drainCommands() {
+        let queued = client.commands.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for command in queued {
+            switch command {
+            case let .resync(key, reason):
+                resyncReasons[key] = reason
+                if case .ready = phase { requestHistory(of: key) }
+            }
+        }
+    }
+
+    // MARK: Sending
+
+    func send(_ message: [UInt8]) {
+        guard let wsi else { return }
+        outbound.append(message)
+        lws_callback_on_writable(wsi)
+    }
+
+    func sendRequest(_ method: String, params: OpaqueJSON, for purpose: Pending) {
+        requestCounter += 1
+        let id = "r-\(requestCounter)"
+        pending[id] = purpose
+        let frame = OpaqueJSON.object(["type": .string("req"), "id": .string(id), "method": .string(method), "params": params])
+        send(frame.encoded())
+    }
+
+    // MARK: Liveness
+
+    func touch() {
+        lastFrameMicroseconds = monotonicMicroseconds()
+    }
+
+    func armWatchdog(silenceLimitMs: Int) {
+        guard let context else { return }
+        self.silenceLimitMs = silenceLimitMs
+        watchdogTimer.schedule(on: context, afterMicroseconds: Int64(silenceLimitMs) * 1000)
+    }
+
+    func checkLiveness() {
+        guard let context, wsi != nil else { return }
+        let silentMicroseconds = monotonicMicroseconds() - lastFrameMicroseconds
+        let limitMicroseconds = Int64(silenceLimitMs) * 1000
+        if silentMicroseconds >= limitMicroseconds {
+            counters.tickTimeouts.increment()
+            let error = GatewayError.tickTimeout(silentForMs: Int(silentMicroseconds / 1000))
+            logger.info("gateway silent too long; closing with 4000", metadata: [GatewayLogKey.error: "\(error)"])
+            close(code: 4000, then: AfterClose(reason: error))
+        } else {
+            watchdogTimer.schedule(on: context, afterMicroseconds: limitMicroseconds - silentMicroseconds)
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var text = self
+        while let last = text.last, last == "\n" || last == "\r" || last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// The lws protocol callback of the client: a plain global function (lws needs a C
+/// function pointer; one in `main.swift` would be main-actor isolated and trap off the
+/// main thread). The session comes from the context user pointer, unretained: see
+/// `ClientSession`.
+func gatewayClientCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi, let raw = lws_context_user(lws_get_context(wsi)) else { return 0 }
+    let session = Unmanaged<ClientSession>.fromOpaque(raw).takeUnretainedValue()
+    switch reason {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        session.established(wsi)
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        guard session.wsi == wsi else { return 0 }
+        session.receive(wsi, UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length))
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        guard session.wsi == wsi else { return 0 }
+        return session.writeable(wsi)
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        let text = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "unknown"
+        session.connectionError(text.trimmingTrailingNewlines().replacingNUL())
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        session.closed()
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if let input, length >= 2 {
+            let bytes = input.assumingMemoryBound(to: UInt8.self)
+            session.peerCloseCode = Int(bytes[0]) << 8 | Int(bytes[1])
+        }
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        session.drainCommands()
+        // Must return 0 here (lws#2168).
+        return 0
+    default:
+        break
+    }
+    return 0
+}
+
+extension String {
+    func replacingNUL() -> String { String(self.filter { $0 != "\0" }) }
+}

@@ -1,0 +1,208 @@
+/// A one-pass look at an OpenClaw frame, without decoding it: the top-level `type`,
+/// `event`, `id`, `ok`, and in `payload` the fields the client needs for bookkeeping
+/// (`runId`, `seq`, `sessionKey`, `state`, `messageId`, `agentId`).
+///
+/// It checks the structure of the whole frame (balanced, terminated, an object at the top),
+/// so a frame it accepts is well-formed JSON as far as nesting and strings go. Values are
+/// byte ranges of the scanned buffer; strings are raw (escapes kept), which is what ids are.
+/// Only valid while the buffer is: use it inside the delivery call.
+struct FramePeek {
+    /// A byte range of the scanned frame.
+    struct Field {
+        var start: Int
+        var end: Int
+    }
+
+    var type: Field?
+    var event: Field?
+    var id: Field?
+    var ok: Bool?
+    var runID: Field?
+    var payloadSeq: Int64?
+    var sessionKey: Field?
+    var state: Field?
+    var messageID: Field?
+    var agentID: Field?
+
+    private let bytes: UnsafeRawBufferPointer
+
+    /// Scans a frame.
+    ///
+    /// - Returns: nil when the bytes are not one well-formed JSON object.
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        var scanner = Scanner(bytes: bytes)
+        guard scanner.scanTopLevel(into: &self) else { return nil }
+    }
+
+    /// The text of a field.
+    func string(_ field: Field?) -> String? {
+        guard let field else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
+    }
+
+    /// True when the field's bytes are exactly `text`.
+    func field(_ field: Field?, is text: StaticString) -> Bool {
+        guard let field, field.end - field.start == text.utf8CodeUnitCount else { return false }
+        return memcmp(bytes.baseAddress! + field.start, text.utf8Start, text.utf8CodeUnitCount) == 0
+    }
+
+    var isEvent: Bool { field(type, is: "event") }
+    var isResponse: Bool { field(type, is: "res") }
+    var isRequest: Bool { field(type, is: "req") }
+
+    private struct Scanner {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        mutating func skipSpace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0a, 0x0d: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func scanTopLevel(into peek: inout FramePeek) -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
+            guard scanObject(depth: 1, into: &peek) else { return false }
+            skipSpace()
+            return index == bytes.count
+        }
+
+        /// Scans an object starting at `{`; depth 1 is the frame, 2 its payload.
+        mutating func scanObject(depth: Int, into peek: inout FramePeek) -> Bool {
+            index += 1
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+            while true {
+                skipSpace()
+                guard let key = scanString() else { return false }
+                skipSpace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+                index += 1
+                skipSpace()
+                guard index < bytes.count else { return false }
+                let valueStart = index
+                let first = bytes[index]
+                if depth == 1 && isKey(key, "payload") && first == UInt8(ascii: "{") {
+                    guard scanObject(depth: 2, into: &peek) else { return false }
+                } else if first == UInt8(ascii: "\"") {
+                    guard let value = scanString() else { return false }
+                    record(key: key, string: value, depth: depth, into: &peek)
+                } else {
+                    guard skipValue() else { return false }
+                    if depth == 1 && isKey(key, "ok") { peek.ok = first == UInt8(ascii: "t") }
+                    if depth == 2 && isKey(key, "seq") { peek.payloadSeq = integer(valueStart..<index) }
+                }
+                skipSpace()
+                guard index < bytes.count else { return false }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return true }
+                return false
+            }
+        }
+
+        func record(key: Field, string value: Field, depth: Int, into peek: inout FramePeek) {
+            if depth == 1 {
+                if isKey(key, "type") { peek.type = value }
+                else if isKey(key, "event") { peek.event = value }
+                else if isKey(key, "id") { peek.id = value }
+            } else {
+                if isKey(key, "runId") { peek.runID = value }
+                else if isKey(key, "sessionKey") { peek.sessionKey = value }
+                else if isKey(key, "state") { peek.state = value }
+                else if isKey(key, "messageId") { peek.messageID = value }
+                else if isKey(key, "agentId") { peek.agentID = value }
+            }
+        }
+
+        func isKey(_ key: Field, _ name: StaticString) -> Bool {
+            guard key.end - key.start == name.utf8CodeUnitCount else { return false }
+            return memcmp(bytes.baseAddress! + key.start, name.utf8Start, name.utf8CodeUnitCount) == 0
+        }
+
+        func integer(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            var sawDigit = false
+            for position in range {
+                let byte = bytes[position]
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                sawDigit = true
+                let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                value = product + Int64(byte - 0x30)
+            }
+            return sawDigit ? value : nil
+        }
+
+        /// Scans a string at `"`; returns the range between the quotes.
+        mutating func scanString() -> Field? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            index += 1
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") {
+                    let field = Field(start: start, end: index)
+                    index += 1
+                    return field
+                }
+                if byte < 0x20 { return nil }
+                index += 1
+            }
+            return nil
+        }
+
+        /// Skips any value; nested containers are checked for balance.
+        mutating func skipValue() -> Bool {
+            guard index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                return scanString() != nil
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var stack: [UInt8] = [bytes[index]]
+                index += 1
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    switch byte {
+                    case UInt8(ascii: "\""):
+                        guard scanString() != nil else { return false }
+                        continue
+                    case UInt8(ascii: "{"), UInt8(ascii: "["):
+                        stack.append(byte)
+                    case UInt8(ascii: "}"):
+                        guard stack.popLast() == UInt8(ascii: "{") else { return false }
+                    case UInt8(ascii: "]"):
+                        guard stack.popLast() == UInt8(ascii: "[") else { return false }
+                    default:
+                        break
+                    }
+                    index += 1
+                    if stack.isEmpty { return true }
+                }
+                return false
+            default:
+                let start = index
+                while index < bytes.count {
+                    switch bytes[index] {
+                    case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0a, 0x0d:
+                        return index > start
+                    default:
+                        index += 1
+                    }
+                }
+                return index > start
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,119 @@
+import WireFormats
+
+/// One step of a simulator scenario. A scenario file is JSON Lines, one object per line:
+///
+/// | line | effect |
+/// | --- | --- |
+/// | `{"send": <frame>}` | broadcast the frame to every ready client; remembered for `chat.history` |
+/// | `{"record": <frame>}` | remembered for `chat.history` only: a frame the client missed |
+/// | `{"sleepMs": n}` | pause |
+/// | `{"ledger": <entry>}` | append the entry as a line to the ledger file |
+/// | `{"state": {...}}` | write the object to the state file (atomically) |
+/// | `{"marker": "name"}` | note that the scenario got here (tests wait on it) |
+/// | `{"waitForClients": n}` | wait until n clients are ready |
+/// | `{"fragment": <frame>, "pieces": n}` | send the frame split into n WebSocket fragments |
+/// | `{"oversized": n}` | send a valid event frame of n bytes |
+/// | `{"garbage": "text"}` | send text that is not a frame |
+/// | `{"ticks": false}` | stop (or, with true, resume) ticking |
+/// | `{"drop": true}` | close every client connection |
+/// | `{"reject": <error shape>}` | answer the next connect with this error |
+/// | `{"blast": <frame>, "count": n}` | send the frame n times as fast as the socket takes it |
+///
+/// Blank lines and lines starting with `#` or `//` are skipped.
+package enum ScenarioStep: Sendable, Equatable {
+    case send(OpaqueJSON)
+    case record(OpaqueJSON)
+    case sleep(milliseconds: Int)
+    case ledger(OpaqueJSON)
+    case state(OpaqueJSON)
+    case marker(String)
+    case waitForClients(Int)
+    case fragment(OpaqueJSON, pieces: Int)
+    case oversized(bytes: Int)
+    case garbage(String)
+    case ticks(Bool)
+    case dropConnections
+    case reject(GatewayErrorShape)
+    case blast(OpaqueJSON, count: Int)
+
+    /// Builds a send step from frame text (tests and `demo`).
+    ///
+    /// - Returns: nil when the text is not JSON.
+    package static func send(json text: String) -> ScenarioStep? {
+        OpaqueJSON.decode(Array(text.utf8)).map { .send($0) }
+    }
+
+    /// Builds a record-only step from frame text.
+    package static func record(json text: String) -> ScenarioStep? {
+        OpaqueJSON.decode(Array(text.utf8)).map { .record($0) }
+    }
+
+    /// Builds a blast step from frame text.
+    package static func blast(json text: String, count: Int) -> ScenarioStep? {
+        OpaqueJSON.decode(Array(text.utf8)).map { .blast($0, count: count) }
+    }
+}
+
+/// A parsed scenario file.
+package struct Scenario: Sendable, Equatable {
+    package var steps: [ScenarioStep]
+
+    package init(steps: [ScenarioStep]) {
+        self.steps = steps
+    }
+
+    /// A scenario line that could not be read.
+    package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        package var line: Int
+        package var reason: String
+        package var description: String { "scenario line \(line): \(reason)" }
+    }
+
+    /// Parses JSON Lines text.
+    ///
+    /// - Throws: `ParseError` naming the first bad line.
+    package init(jsonLines text: String) throws(ParseError) {
+        var steps: [ScenarioStep] = []
+        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: " \t\r")
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
+            guard let value = OpaqueJSON.decode(Array(line.utf8)), case let .object(object) = value else {
+                throw ParseError(line: offset + 1, reason: "not a JSON object")
+            }
+            guard let step = Self.step(from: object) else {
+                throw ParseError(line: offset + 1, reason: "unknown step with keys \(object.keys.sorted())")
+            }
+            steps.append(step)
+        }
+        self.steps = steps
+    }
+
+    private static func step(from object: [String: OpaqueJSON]) -> ScenarioStep? {
+        if let frame = object["send"] { return .send(frame) }
+        if let frame = object["record"] { return .record(frame) }
+        if let milliseconds = object["sleepMs"]?.integerValue { return .sleep(milliseconds: Int(milliseconds)) }
+        if let entry = object["ledger"] { return .ledger(entry) }
+        if let state = object["state"] { return .state(state) }
+        if let name = object["marker"]?.stringValue { return .marker(name) }
+        if let count = object["waitForClients"]?.integerValue { return .waitForClients(Int(count)) }
+        if let frame = object["fragment"] { return .fragment(frame, pieces: Int(object["pieces"]?.integerValue ?? 2)) }
+        if let bytes = object["oversized"]?.integerValue { return .oversized(bytes: Int(bytes)) }
+        if let text = object["garbage"]?.stringValue { return .garbage(text) }
+        if case let .bool(on)? = object["ticks"] { return .ticks(on) }
+        if object["drop"] != nil { return .dropConnections }
+        if let error = object["reject"], let shape = try? OpaqueJSON.reencode(error, as: GatewayErrorShape.self) {
+            return .reject(shape)
+        }
+        if let frame = object["blast"] { return .blast(frame, count: Int(object["count"]?.integerValue ?? 1)) }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> Substring {
+        var text = self
+        while let first = text.first, set.contains(first) { text.removeFirst() }
+        while let last = text.last, set.contains(last) { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,149 @@
+import Testing
+import Logging
+import Synchronization
+import Crypto
+@testable import Gateway
+@testable import WireFormats
+
+/// Collects what the client hands its sink.
+final class RecordingSink: GatewaySink {
+    struct Received: Sendable {
+        var text: String
+        var delivery: GatewayDelivery
+    }
+
+    private let state = Mutex<(messages: [Received], statuses: [GatewayStatus])>(([], []))
+
+    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        let text = String(decoding: message, as: UTF8.self)
+        state.withLock { $0.messages.append(Received(text: text, delivery: delivery)) }
+    }
+
+    func statusChanged(_ status: GatewayStatus) {
+        state.withLock { $0.statuses.append(status) }
+    }
+
+    var messages: [Received] { state.withLock { $0.messages } }
+    var statuses: [GatewayStatus] { state.withLock { $0.statuses } }
+
+    func count(containing fragment: String) -> Int {
+        messages.filter { $0.text.contains(fragment) }.count
+    }
+
+    var readyCount: Int {
+        statuses.filter { if case .ready = $0 { return true } else { return false } }.count
+    }
+}
+
+/// A log handler keeping every record in memory, one per test.
+final class InMemoryLogHandler: LogHandler {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    let entries = Mutex<[Entry]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged: [String: String] = [:]
+        for (key, value) in metadata { merged[key] = "\(value)" }
+        for (key, value) in event.metadata ?? [:] { merged[key] = "\(value)" }
+        let entry = Entry(level: event.level, message: "\(event.message)", metadata: merged)
+        entries.withLock { $0.append(entry) }
+    }
+
+    var all: [Entry] { entries.withLock { $0 } }
+}
+
+extension InMemoryLogHandler: @unchecked Sendable {}
+// Invariant for the @unchecked above: `entries` is a Mutex; `metadata` and `logLevel` are
+// only set while the logger is being configured, before it is shared with the client.
+
+func makeLogger(_ handler: InMemoryLogHandler? = nil) -> Logger {
+    if let handler { return Logger(label: "test") { _ in handler } }
+    return Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+}
+
+/// Polls a condition until it holds or the deadline passes.
+func waitUntil(timeoutSeconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(timeoutSeconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
+/// A simulator and a client pointed at it, torn down by `stop()`.
+struct Harness {
+    let simulator: GatewaySimulator
+    let client: GatewayClient
+    let sink: RecordingSink
+    let identity: DeviceIdentity
+
+    static let token = "sim-token-1"
+
+    static func fastBackoff() -> Backoff { Backoff(initialMs: 50, maximumMs: 200, pairingMs: 300) }
+
+    init(
+        simulator simulatorConfiguration: GatewaySimulatorConfiguration = Harness.simulatorConfiguration(),
+        client configure: (inout GatewayClientConfiguration) -> Void = { _ in },
+        identity: DeviceIdentity? = DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()),
+        history: SimulatorHistory = SimulatorHistory(),
+        logHandler: InMemoryLogHandler? = nil,
+        sink: RecordingSink = RecordingSink()
+    ) throws {
+        simulator = GatewaySimulator(configuration: simulatorConfiguration, history: history, logger: makeLogger())
+        let port = try simulator.start()
+        var configuration = GatewayClientConfiguration()
+        configuration.url = "ws://127.0.0.1:\(port)"
+        configuration.token = Self.token
+        configuration.backoff = Self.fastBackoff()
+        configure(&configuration)
+        self.sink = sink
+        self.identity = identity ?? DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey())
+        client = try GatewayClient(configuration: configuration, identity: identity, sink: sink, logger: makeLogger(logHandler))
+        client.start()
+    }
+
+    static func simulatorConfiguration(tickIntervalMs: Int = 15_000) -> GatewaySimulatorConfiguration {
+        var configuration = GatewaySimulatorConfiguration()
+        configuration.token = token
+        configuration.tickIntervalMs = tickIntervalMs
+        return configuration
+    }
+
+    func stop() {
+        client.stop()
+        simulator.stop()
+    }
+}
+
+/// Frames of a tiny conversation, built with a run id.
+enum Frames {
+    static func agent(run: String, seq: Int, session: String, stream: String = "assistant", text: String = "hi") -> String {
+        #"{"type":"event","event":"agent","payload":{"runId":"\#(run)","seq":\#(seq),"stream":"\#(stream)","ts":1767225601000,"sessionKey":"\#(session)","data":{"text":"\#(text)"}}}"#
+    }
+
+    static func chatFinal(run: String, seq: Int, session: String, text: String) -> String {
+        #"{"type":"event","event":"chat","payload":{"runId":"\#(run)","sessionKey":"\#(session)","seq":\#(seq),"state":"final","message":{"role":"assistant","content":[{"type":"text","text":"\#(text)"}],"timestamp":1767225605000}}}"#
+    }
+
+    static func sessionsChanged(session: String) -> String {
+        #"{"type":"event","event":"sessions.changed","payload":{"ts":1767225600000,"sessionKey":"\#(session)","reason":"created"}}"#
+    }
+}
+
+extension GatewaySimulator {
+    func send(_ frames: String...) {
+        play(frames.map { ScenarioStep.send(json: $0)! })
+    }
+}
