@@ -18,6 +18,8 @@ package enum GatewayLiveBenchmark {
         package var bytes: Int
         /// From the first to the last frame received.
         package var seconds: Double
+        /// Start-up before the first frame (simulator, client, handshake).
+        package var setupSeconds: Double = 0
         package var framesPerSecond: Double { Double(frames) / max(seconds, 1e-9) }
         package var megabytesPerSecond: Double { Double(bytes) / 1_048_576 / max(seconds, 1e-9) }
         /// The client's counters at the end (duplicates, gaps, malformed must be 0).
@@ -33,6 +35,7 @@ package enum GatewayLiveBenchmark {
     ///   - timeoutSeconds: gives up (returns what arrived) after this long.
     /// - Throws: `GatewayError` if the simulator or client cannot start.
     package static func run(frames: Int, sink: (any GatewaySink)?, timeoutSeconds: Double = 120) throws(GatewayError) -> Result {
+        let setupStarted = monotonicMicroseconds()
         let logger = Logger(label: "moses.bench") { _ in SwiftLogNoOpLogHandler() }
         var simulatorConfiguration = GatewaySimulatorConfiguration()
         simulatorConfiguration.token = "bench-token"
@@ -74,7 +77,8 @@ package enum GatewayLiveBenchmark {
         let end = client.counters.snapshot
         return Result(
             frames: end.framesIn - baseline.framesIn, bytes: end.bytesIn - baseline.bytesIn,
-            seconds: Double(now - (firstFrameAt ?? now)) / 1e6, counters: end
+            seconds: Double(now - (firstFrameAt ?? now)) / 1e6,
+            setupSeconds: Double((firstFrameAt ?? now) - setupStarted) / 1e6, counters: end
         )
     }
 

@@ -23,6 +23,9 @@ package struct GatewaySimulatorConfiguration: Sendable {
     /// Speak the seed's toy protocol instead: no challenge, every client is "ready" and
     /// gets every frame (its `{"type":"subscribe"}` is ignored).
     package var isLegacy = false
+    /// PEM certificate and key: serve `wss://` instead of `ws://`.
+    package var tlsCertificatePath: String?
+    package var tlsPrivateKeyPath: String?
 
     package init() {}
 }

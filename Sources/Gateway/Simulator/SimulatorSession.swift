@@ -94,6 +94,13 @@ final class SimulatorSession {
         info.protocols = UnsafePointer(table)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.fd_limit_per_thread = 64
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            let certificateCopy = strdup(certificate)!, keyCopy = strdup(key)!
+            cStrings.append(contentsOf: [certificateCopy, keyCopy])
+            info.ssl_cert_filepath = UnsafePointer(certificateCopy)
+            info.ssl_private_key_filepath = UnsafePointer(keyCopy)
+        }
         guard let context = lws_create_context(&info),
               let vhost = lws_get_vhost_by_name(context, "default")
         else {
@@ -169,9 +176,16 @@ final class SimulatorSession {
             connection.blastRemaining -= 1
             if write(connection.blastFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
         } else if connection.streamRemaining > 0, connection.stream != nil {
-            connection.streamRemaining -= 1
-            connection.stream!.next(into: &streamFrame)
-            if write(streamFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+            // Load generation: several frames per callback while the socket takes them
+            // whole (lws refuses a write after a partial one, "back-to-back write").
+            var burst = 0
+            repeat {
+                connection.streamRemaining -= 1
+                connection.stream!.next(into: &streamFrame)
+                if write(streamFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+                burst += 1
+            } while burst < 64 && connection.streamRemaining > 0
+                && lws_send_pipe_choked(wsi) == 0 && lws_partial_buffered(wsi) == 0
         } else if let code = connection.closeCode {
             lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), nil, 0)
             return -1
