@@ -28,14 +28,19 @@ final class GatewayPipeline: GatewaySink {
     private let state: Mutex<State>
     let writer: AuditWriter
     let logger: Logger
+    /// Told of each violation as it is handed to the writer, with the event time of the
+    /// event that revealed it (the bench's latency stage). Called under the pipeline lock.
+    let onFound: (@Sendable (Violation, Int64) -> Void)?
 
     /// - Parameters:
     ///   - engine: the engine, with its policy and initial governance state.
     ///   - writer: the audit store's writer; records go there in event order.
-    init(engine: GovernanceEngine, writer: AuditWriter, logger: Logger) {
+    ///   - onFound: see `onFound`.
+    init(engine: GovernanceEngine, writer: AuditWriter, logger: Logger, onFound: (@Sendable (Violation, Int64) -> Void)? = nil) {
         self.state = Mutex(State(engine: engine))
         self.writer = writer
         self.logger = logger
+        self.onFound = onFound
     }
 
     /// Sets the event time used for frames without their own (the demo replays capture
@@ -80,7 +85,7 @@ final class GatewayPipeline: GatewaySink {
     func finish() throws {
         state.withLock { state in
             state.engine.finish(into: &state.found)
-            enqueueFound(&state)
+            enqueueFound(&state, revealedAt: nil)
             _ = writer.enqueue(.counters(CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)))
         }
         try writer.flush()
@@ -111,11 +116,14 @@ final class GatewayPipeline: GatewaySink {
         default:
             break
         }
-        enqueueFound(&state)
+        enqueueFound(&state, revealedAt: event.at)
     }
 
-    private func enqueueFound(_ state: inout State) {
-        for violation in state.found { _ = writer.enqueue(.violation(violation)) }
+    private func enqueueFound(_ state: inout State, revealedAt: Int64?) {
+        for violation in state.found {
+            if let onFound, let revealedAt { onFound(violation, revealedAt) }
+            _ = writer.enqueue(.violation(violation))
+        }
         state.found.removeAll(keepingCapacity: true)
     }
 

@@ -34,7 +34,11 @@ package enum GatewayLiveBenchmark {
     ///     ceiling with a client that only counts.
     ///   - timeoutSeconds: gives up (returns what arrived) after this long.
     /// - Throws: `GatewayError` if the simulator or client cannot start.
-    package static func run(frames: Int, sink: (any GatewaySink)?, timeoutSeconds: Double = 120) throws(GatewayError) -> Result {
+    ///   - framesPerSecond: paces the sender and stamps frames with the wall clock (latency
+    ///     runs); nil sends flat out.
+    package static func run(
+        frames: Int, sink: (any GatewaySink)?, framesPerSecond: Int? = nil, timeoutSeconds: Double = 120
+    ) throws(GatewayError) -> Result {
         let setupStarted = monotonicMicroseconds()
         let logger = Logger(label: "moses.bench") { _ in SwiftLogNoOpLogHandler() }
         var simulatorConfiguration = GatewaySimulatorConfiguration()
@@ -62,7 +66,10 @@ package enum GatewayLiveBenchmark {
         }
         usleep(50_000)  // let the subscription RPCs finish before timing starts
         let baseline = client.counters.snapshot
-        simulator.blast(SyntheticConversationStream(conversations: 1000), count: frames)
+        simulator.blast(
+            SyntheticConversationStream(conversations: 1000, stampsWallClock: framesPerSecond != nil),
+            count: frames, framesPerSecond: framesPerSecond
+        )
         var firstFrameAt: Int64?
         let deadline = monotonicMicroseconds() + Int64(timeoutSeconds * 1_000_000)
         var now = monotonicMicroseconds()

@@ -14,9 +14,14 @@ package struct SyntheticConversationStream: Sendable {
     private var ts: Int64 = 1_767_225_600_000
     private static let roles = ["primary", "secondary", "observer"]
 
-    package init(conversations: Int = 1000, deltasPerRun: Int = 12) {
+    /// Stamp each frame with the wall clock at generation (latency runs: a violation's
+    /// event time is then its send time); otherwise synthetic times 3 ms apart.
+    package var stampsWallClock = false
+
+    package init(conversations: Int = 1000, deltasPerRun: Int = 12, stampsWallClock: Bool = false) {
         self.conversations = max(1, conversations)
         self.deltasPerRun = deltasPerRun
+        self.stampsWallClock = stampsWallClock
     }
 
     /// Frames per run: start, deltas, tool (not for the observer), end, final chat.
@@ -28,7 +33,7 @@ package struct SyntheticConversationStream: Sendable {
         output.removeAll(keepingCapacity: true)
         let roleName = Self.roles[roleIndex]
         let seq = Int64(step + 1)
-        ts += 3
+        ts = stampsWallClock ? wallClockMilliseconds() : ts + 3
         let last = stepsThisRun - 1
         func text(_ piece: StaticString) {
             output.append(contentsOf: UnsafeRawBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))

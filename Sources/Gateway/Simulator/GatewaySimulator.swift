@@ -70,7 +70,7 @@ package final class GatewaySimulator: Sendable {
 
     enum SimulatorCommand: Sendable {
         case steps([ScenarioStep])
-        case stream(SyntheticConversationStream, count: Int)
+        case stream(SyntheticConversationStream, count: Int, framesPerSecond: Int?)
     }
 
     /// - Parameters:
@@ -122,8 +122,10 @@ package final class GatewaySimulator: Sendable {
 
     /// Sends `count` frames of a synthetic conversation stream to every ready observer, as
     /// fast as each socket takes them (load tests).
-    package func blast(_ stream: SyntheticConversationStream, count: Int) {
-        commands.withLock { $0.append(.stream(stream, count: count)) }
+    ///
+    /// - Parameter framesPerSecond: paces the stream (latency runs); nil sends flat out.
+    package func blast(_ stream: SyntheticConversationStream, count: Int, framesPerSecond: Int? = nil) {
+        commands.withLock { $0.append(.stream(stream, count: count, framesPerSecond: framesPerSecond)) }
         thread.ringDoorbell()
     }
 
