@@ -23,6 +23,7 @@ final class GatewayPipeline: GatewaySink {
         var refused = 0
         var resynced = 0
         var hasLoggedRefusal = false
+        var hasBeenReady = false
     }
 
     private let state: Mutex<State>
@@ -31,16 +32,30 @@ final class GatewayPipeline: GatewaySink {
     /// Told of each violation as it is handed to the writer, with the event time of the
     /// event that revealed it (the bench's latency stage). Called under the pipeline lock.
     let onFound: (@Sendable (Violation, Int64) -> Void)?
+    /// Told of each gateway status change (the daemon stops on a fatal rejection).
+    let onStatus: (@Sendable (GatewayStatus) -> Void)?
 
     /// - Parameters:
     ///   - engine: the engine, with its policy and initial governance state.
     ///   - writer: the audit store's writer; records go there in event order.
     ///   - onFound: see `onFound`.
-    init(engine: GovernanceEngine, writer: AuditWriter, logger: Logger, onFound: (@Sendable (Violation, Int64) -> Void)? = nil) {
+    ///   - onStatus: see `onStatus`.
+    init(
+        engine: GovernanceEngine, writer: AuditWriter, logger: Logger,
+        onFound: (@Sendable (Violation, Int64) -> Void)? = nil, onStatus: (@Sendable (GatewayStatus) -> Void)? = nil
+    ) {
         self.state = Mutex(State(engine: engine))
         self.writer = writer
         self.logger = logger
         self.onFound = onFound
+        self.onStatus = onStatus
+    }
+
+    /// Records a daemon lifecycle fact (start, stop, reconnect, drop) in the store's ledger.
+    func recordDaemonEvent(_ kind: DaemonEvent.Kind, detail: String) {
+        state.withLock { state in
+            _ = writer.enqueue(.daemon(DaemonEvent(at: Self.wallClockMilliseconds(), kind: kind, detail: detail, state: state.engine.state)))
+        }
     }
 
     /// Sets the event time used for frames without their own (the demo replays capture
@@ -92,6 +107,14 @@ final class GatewayPipeline: GatewaySink {
     }
 
     func statusChanged(_ status: GatewayStatus) {
+        if case let .ready(version, _) = status {
+            let isReconnect = state.withLock { state in
+                defer { state.hasBeenReady = true }
+                return state.hasBeenReady
+            }
+            if isReconnect { recordDaemonEvent(.reconnect, detail: "gateway connection re-established (protocol \(version))") }
+        }
+        onStatus?(status)
         switch status {
         case .ready, .stopped: logger.notice("gateway status", metadata: ["gateway.status": "\(status)"])
         case .waiting: logger.info("gateway status", metadata: ["gateway.status": "\(status)"])

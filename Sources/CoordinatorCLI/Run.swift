@@ -28,7 +28,9 @@ extension MosesCoordinator {
                 Files: the device identity (created 0600 on first run) and the device token \
                 the gateway may issue, next to it.
 
-                Exit status: 0 after a signal, 1 when the store or identity cannot be opened.
+                Exit status: 0 after a signal, 1 when the store or identity cannot be opened, \
+                78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
+                or device): retrying would only hammer it.
 
                 Example:
                   OPENCLAW_GATEWAY_TOKEN=… moses-coordinator run --gateway ws://127.0.0.1:18789 --db /var/lib/moses-coordinator/audit.db
@@ -83,7 +85,12 @@ extension MosesCoordinator {
                 print("run: store \(store.db), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"): ok")
                 return
             }
-            let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
+            let pipeline = GatewayPipeline(
+                engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger,
+                onStatus: { status in
+                    if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
+                }
+            )
             var configuration = GatewayClientConfiguration()
             configuration.url = gateway
             configuration.token = token
@@ -94,17 +101,24 @@ extension MosesCoordinator {
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(gateway)", "store.path": "\(store.db)"])
+            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(gateway)")
             client.start()
             let signal = stopSignal.wait()
-            logger.notice("stopping", metadata: ["signal": "\(signal)"])
+            let isHalted = signal == Int32(Self.haltByte)
+            logger.notice("stopping", metadata: ["signal": "\(isHalted ? "gateway refused credentials" : "\(signal)")"])
             client.stop()
+            pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
+            if isHalted { throw ExitCode(78) }
             let counters = client.counters.snapshot
             logger.notice("moses-coordinator stopped", metadata: [
                 "gateway.frames": "\(counters.framesIn)", "engine.violations": "\(pipeline.engineCounters.violations)",
             ])
         }
+
+        /// Written to the signal pipe when the client halts on a fatal rejection.
+        static let haltByte: UInt8 = 255
 
         /// The token from `--token-file`, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
         func readToken() throws -> String? {
@@ -142,7 +156,13 @@ struct SignalPipe {
         }
     }
 
-    /// Blocks until a signal arrives; returns its number.
+    /// Wakes `wait()` with `byte` from any thread.
+    static func notify(_ byte: UInt8) {
+        var value = byte
+        _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &value, 1)
+    }
+
+    /// Blocks until a signal (or `notify`) arrives; returns its number (or byte).
     func wait() -> Int32 {
         var byte: UInt8 = 0
         while true {
