@@ -68,12 +68,15 @@ let package = Package(
         ),
         // sd_notify(3) without libsystemd: READY/STOPPING/WATCHDOG/STATUS datagrams.
         .target(name: "SystemdNotify"),
+        // The MO§ES files on this host: the audit ledger tail and the state.json watch.
+        .target(name: "MosesFiles", dependencies: ["Governance", "WireFormats"]),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
                 "Governance",
                 "Configuration",
                 "SystemdNotify",
+                "MosesFiles",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore"]),
+        .testTarget(name: "MosesFilesTests", dependencies: ["MosesFiles"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.

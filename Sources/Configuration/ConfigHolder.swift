@@ -15,6 +15,20 @@ package final class ConfigHolder: Sendable {
         case unchanged(warnings: [ConfigDiagnostic])
         /// The file was refused; the previous configuration stays in force.
         case rejected(ConfigError)
+
+        /// One line for the log (no secrets: diagnostics never quote string values).
+        package var summary: String {
+            switch self {
+            case .applied(let sections, let warnings):
+                return "configuration reloaded; changed: \(sections.joined(separator: ", "))"
+                    + (warnings.isEmpty ? "" : "; \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")
+            case .unchanged(let warnings):
+                return "configuration reloaded; nothing changed"
+                    + (warnings.isEmpty ? "" : "; \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")
+            case .rejected(let error):
+                return "configuration reload rejected, previous configuration kept: \(error)"
+            }
+        }
     }
 
     /// Monotonic reload counters (`moses_config_reloads_total`, …).

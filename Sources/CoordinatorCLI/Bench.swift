@@ -1,5 +1,6 @@
 import ArgumentParser
 import Governance
+import WireFormats
 
 extension MosesCoordinator {
     /// `moses-coordinator bench`: throughput and memory figures on generated data.
@@ -15,7 +16,7 @@ extension MosesCoordinator {
         @Option(help: "Number of live conversations for the memory stage.")
         var conversations = 100_000
 
-        @Option(help: "Events for the engine-only stage.")
+        @Option(help: "Events for the parse and engine-only stages.")
         var events = 2_000_000
 
         @Option(help: "Frames for the live gateway stages over loopback (0 skips them).")
@@ -23,6 +24,7 @@ extension MosesCoordinator {
 
         func run() throws {
             print("moses-coordinator bench (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")
+            ParseBenchmark.run(events: events, conversations: 10_000)
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             EngineBenchmark.runMemoryStage(conversations: conversations)
             LiveBenchmark.run(events: liveEvents)
@@ -105,5 +107,33 @@ enum EngineBenchmark {
     static func format(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
         return "\(rounded)"
+    }
+}
+
+/// The parse stage of `bench`: a generated realistic capture (mostly streaming deltas) read
+/// by a bare byte scan, then by the full path (scanner, normalizer, engine) on one core.
+enum ParseBenchmark {
+    static func run(events: Int, conversations: Int) {
+        let capture = CaptureBenchmark.generateRealisticCapture(events: events, conversations: conversations, seed: 42)
+        var lines = 0
+        let scanSeconds = MonotonicClock.seconds { lines = CaptureBenchmark.bareScan(capture) }
+        var engine = GovernanceEngine(state: GovernanceState(mode: .highIntegrity, posture: .defense, role: .primary))
+        var reader = CaptureReader(bytes: capture)
+        var found: [Violation] = []
+        var judged = 0, refused = 0
+        let fullSeconds = MonotonicClock.seconds {
+            // The generated capture reads from memory, so `next()` cannot fail.
+            try? reader.forEach({ event in
+                engine.process(event, into: &found)
+                judged += 1
+                found.removeAll(keepingCapacity: true)
+            }, refused: { _ in refused += 1 })
+            engine.finish(into: &found)
+        }
+        let scanRate = Double(lines) / scanSeconds, fullRate = Double(judged) / fullSeconds
+        let megabytes = Double(capture.count) / 1_048_576
+        print("capture: \(events) records, \(EngineBenchmark.format(megabytes)) MB, \(conversations) conversations, \(engine.counters.streamDeltas) stream deltas")
+        print("bare scan: \(lines) lines in \(EngineBenchmark.format(scanSeconds)) s = \(EngineBenchmark.format(scanRate / 1e6)) M events/s (\(EngineBenchmark.format(megabytes / scanSeconds)) MB/s)")
+        print("full path (scan + normalize + engine): \(judged) events in \(EngineBenchmark.format(fullSeconds)) s = \(EngineBenchmark.format(fullRate / 1e6)) M events/s, \(EngineBenchmark.format(100 * fullRate / scanRate))% of the bare scan; \(engine.counters.violations) violations, \(refused) refused lines")
     }
 }

@@ -29,7 +29,9 @@ struct ConfigHolderTests {
         let holder = try ConfigHolder(loadingFrom: path, loader: loader)
         #expect(holder.current.store.batchRows == 10)
         try write("store:\n  batch_rows: 20\nrules:\n  drift_repeat_limit: 9\n")
-        guard case .applied(let changed, let warnings) = holder.reload() else {
+        let outcome = holder.reload()
+        #expect(outcome.summary == "configuration reloaded; changed: policy, store")
+        guard case .applied(let changed, let warnings) = outcome else {
             Issue.record("expected the new file to be applied")
             return
         }
@@ -45,10 +47,13 @@ struct ConfigHolderTests {
         try write("store:\n  batch_rows: 10\n")
         let holder = try ConfigHolder(loadingFrom: path, loader: loader)
         try write("store:\n  batch_rows: 20\n  overflow: sometimes\n")
-        guard case .rejected(.invalid(_, let diagnostics)) = holder.reload() else {
+        let outcome = holder.reload()
+        guard case .rejected(.invalid(_, let diagnostics)) = outcome else {
             Issue.record("expected the invalid file to be rejected")
             return
         }
+        #expect(outcome.summary.hasPrefix("configuration reload rejected, previous configuration kept"))
+        #expect(outcome.summary.contains(":3:13: error[unknown-value] store.overflow"))
         #expect(diagnostics.map(\.line) == [3])
         #expect(holder.current.store.batchRows == 10)
         #expect(holder.counters == ConfigHolder.Counters(reloads: 1, failures: 1))

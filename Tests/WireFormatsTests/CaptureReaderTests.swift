@@ -1,7 +1,7 @@
 import Governance
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct CaptureReaderTests {
     static let chatFinal = #"{"type":"event","event":"chat","payload":{"runId":"r1","sessionKey":"agent:primary:discord:group:1","state":"final","message":{"role":"assistant","content":"Plan.","timestamp":1000}}}"#

@@ -1,7 +1,7 @@
 import Governance
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct FrameNormalizerTests {
     static let key = "agent:secondary:discord:group:1234"

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct FrameScannerTests {
     static func scan(_ text: String) throws(FrameError) -> ScannedFrame {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct JSONValueTests {
     @Test func parsesNestedValuesInOrder() throws {

@@ -1,7 +1,7 @@
 import Governance
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct LedgerChainVerifierTests {
     /// A ledger of `count` entries made by `MosesLedgerRecord.make`, chained from `start`.

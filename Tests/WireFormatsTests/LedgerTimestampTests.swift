@@ -1,6 +1,6 @@
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 @Suite struct LedgerTimestampTests {
     // Expected values computed with python3 `datetime.fromisoformat(...).timestamp()`.

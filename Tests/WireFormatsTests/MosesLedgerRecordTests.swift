@@ -1,7 +1,7 @@
 import Governance
 import Testing
 
-@testable import WireFormats
+import WireFormats
 
 /// The MO§ES ledger line format and its canonical hash, against strings computed with
 /// python3's `json.dumps` and `hashlib` (see the literals' comments).

@@ -326,7 +326,7 @@ package struct CaptureReader: ~Copyable {
     }
 
     /// `state` with the `mode`, `posture` and `role` that `object` names, normalized.
-    static func applying(_ object: JSONValue, to state: GovernanceState, dataOffset: Int) throws(FrameError) -> GovernanceState {
+    package static func applying(_ object: JSONValue, to state: GovernanceState, dataOffset: Int) throws(FrameError) -> GovernanceState {
         guard object.members != nil else { throw FrameError(.notAnObject, at: dataOffset, field: "data") }
         var next = state
         if let text = try field(object, "mode", dataOffset) {

@@ -23,12 +23,15 @@ package enum JSONGrammar {
         let count = bytes.count
         var index = start + 1
         while true {
-            // Fast path: eight plain ASCII bytes at a time (no quote, backslash, control or high bit).
+            // Fast path: eight bytes at a time, jumping straight to the first byte that needs
+            // attention (quote, backslash, control or high bit). The lowest flagged byte of
+            // the SWAR mask is exact (borrows only create false flags above a true one).
             while index &+ 8 <= count {
-                let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if !swarNeedsAttention(word) {
+                let mask = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                if mask == 0 {
                     index &+= 8
                 } else {
+                    index &+= mask.littleEndian.trailingZeroBitCount &>> 3
                     break
                 }
             }
@@ -49,9 +52,10 @@ package enum JSONGrammar {
         }
     }
 
-    /// True when any byte of `word` is `"`, `\`, below 0x20, or 0x80 and above.
+    /// A mask with the high bit set in (at least) the lowest byte of `word` (as loaded,
+    /// little-endian) that is `"`, `\`, below 0x20, or 0x80 and above; zero when none is.
     @inline(__always)
-    static func swarNeedsAttention(_ word: UInt64) -> Bool {
+    static func swarAttentionMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = word ^ (ones &* 0x22)
@@ -60,7 +64,7 @@ package enum JSONGrammar {
         let hasQuote = (quote &- ones) & ~quote & highs
         let hasBackslash = (backslash &- ones) & ~backslash & highs
         let hasControl = (word &- (ones &* 0x20)) & ~word & highs
-        return (hasQuote | hasBackslash | hasControl | (word & highs)) != 0
+        return hasQuote | hasBackslash | hasControl | (word & highs)
     }
 
     /// The index after the escape whose backslash is at `start`.

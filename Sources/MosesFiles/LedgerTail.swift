@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Governance
+import WireFormats
+
+/// Follows a MO§ES `audit_ledger.jsonl` as agents append to it, like `tail -F`: new complete
+/// lines are parsed into ledger entries; a truncated file is read again from its start; a
+/// replaced file (rotation: new inode) is finished and the new one read from its start; a
+/// missing file is waited for. A partial last line waits for its newline.
+///
+/// Owned by one thread (the watcher's); not `Sendable`.
+package final class LedgerTail {
+    /// One line's outcome.
+    package enum Item: Equatable {
+        /// A ledger entry with its canonical hash recomputed and its 1-based line number.
+        case entry(LedgerEntry)
+        /// A line that is not a ledger entry (counted; the tail goes on).
+        case refused(line: Int, reason: String)
+    }
+
+    /// Monotonic counters.
+    package struct Counters: Sendable, Equatable {
+        package var lines: UInt64 = 0
+        package var malformed: UInt64 = 0
+        /// Lines longer than `maximumLineBytes`, skipped.
+        package var oversized: UInt64 = 0
+        package var truncations: UInt64 = 0
+        package var rotations: UInt64 = 0
+    }
+
+    /// A ledger line longer than this is skipped and counted (audit_stub lines are ~600 B).
+    package static let maximumLineBytes = 1 << 20
+
+    package let path: String
+    package private(set) var counters = Counters()
+    /// The `hash` of the last complete line read (the chain tip), if any.
+    package private(set) var tipHash: String?
+
+    private var descriptor: Int32 = -1
+    private var inode: ino_t = 0
+    private var offset: off_t = 0
+    private var lineNumber = 0
+    private var pending: [UInt8] = []
+    private var isSkippingLongLine = false
+    /// The file's first bytes when they were read, to notice a rewrite that a size check misses.
+    private var head: [UInt8] = []
+    private static let headLength = 64
+
+    /// - Parameters:
+    ///   - path: the ledger file.
+    ///   - fromStart: read what the file already holds as new lines (tests, replays of a
+    ///     whole file); otherwise skip to its end, keeping only the tip hash, so a restart
+    ///     does not judge old lines again.
+    package init(path: String, fromStart: Bool = false) {
+        self.path = path
+        if reopen() && !fromStart {
+            skipExistingContent()
+        }
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Reads everything appended since the last call.
+    package func readAppended() -> [Item] {
+        var items: [Item] = []
+        checkReplacement(into: &items)
+        guard descriptor >= 0 else { return items }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_size < offset || !headIsUnchanged() {
+            // Truncated (or rewritten) in place: the chain starts over. A size check alone
+            // misses a truncation followed by appends past the old size before we looked.
+            counters.truncations += 1
+            offset = 0
+            lineNumber = 0
+            pending.removeAll()
+            isSkippingLongLine = false
+            head.removeAll()
+        }
+        readLines(into: &items)
+        return items
+    }
+
+    // MARK: - Files
+
+    private func headIsUnchanged() -> Bool {
+        guard !head.isEmpty else { return true }
+        var current = [UInt8](repeating: 0, count: head.count)
+        let count = current.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        return count == head.count && current == head
+    }
+
+    private func rememberHead(_ chunk: [UInt8], count: Int) {
+        // Only from a read at offset 0, and until a full signature is known.
+        guard offset == 0, head.count < Self.headLength else { return }
+        head = Array(chunk[0..<min(count, Self.headLength)])
+    }
+
+    @discardableResult
+    private func reopen() -> Bool {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        offset = 0
+        lineNumber = 0
+        pending.removeAll()
+        isSkippingLongLine = false
+        head.removeAll()
+        guard descriptor >= 0 else { return false }
+        var status = stat()
+        if fstat(descriptor, &status) == 0 { inode = status.st_ino }
+        return true
+    }
+
+    /// Rotation: the path now names another file (or appeared). Finish the old one first.
+    private func checkReplacement(into items: inout [Item]) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        if descriptor < 0 {
+            reopen()
+        } else if status.st_ino != inode {
+            readLines(into: &items)
+            counters.rotations += 1
+            reopen()
+        }
+    }
+
+    private func skipExistingContent() {
+        var items: [Item] = []
+        readLines(into: &items)
+        for case .entry(let entry) in items.reversed() {
+            tipHash = entry.hash
+            break
+        }
+    }
+
+    private func readLines(into items: inout [Item]) {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            rememberHead(chunk, count: count)
+            offset += off_t(count)
+            var start = 0
+            for index in 0..<count where chunk[index] == 0x0A {
+                appendPending(chunk[start..<index])
+                finishLine(into: &items)
+                start = index + 1
+            }
+            appendPending(chunk[start..<count])
+        }
+    }
+
+    private func appendPending(_ bytes: ArraySlice<UInt8>) {
+        guard !isSkippingLongLine else { return }
+        if pending.count + bytes.count > Self.maximumLineBytes {
+            isSkippingLongLine = true
+            pending.removeAll()
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    private func finishLine(into items: inout [Item]) {
+        lineNumber += 1
+        counters.lines += 1
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            isSkippingLongLine = false
+        }
+        if isSkippingLongLine {
+            counters.oversized += 1
+            items.append(.refused(line: lineNumber, reason: "longer than \(Self.maximumLineBytes) bytes"))
+            return
+        }
+        if pending.last == 0x0D { pending.removeLast() }
+        guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
+        do {
+            let record = try MosesLedgerRecord(line: pending)
+            let entry = record.ledgerEntry(line: lineNumber)
+            tipHash = entry.hash
+            items.append(.entry(entry))
+        } catch {
+            counters.malformed += 1
+            items.append(.refused(line: lineNumber, reason: error.description))
+        }
+    }
+}
