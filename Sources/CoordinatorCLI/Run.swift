@@ -3,10 +3,13 @@ import Glibc
 #endif
 import ArgumentParser
 import AuditStore
+import Configuration
 import Gateway
 import Governance
 import Logging
+import MosesFiles
 import Synchronization
+import SystemdNotify
 import WireFormats
 
 extension GatewayProtocolMode: ExpressibleByArgument {}
@@ -37,14 +40,26 @@ extension MosesCoordinator {
                 """
         )
 
-        @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://).", valueName: "url"))
-        var gateway = "ws://127.0.0.1:18789"
+        @Option(help: ArgumentHelp("The configuration file (YAML); the options below override it.", valueName: "file"))
+        var config: String?
+
+        @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://; default ws://127.0.0.1:18789).", valueName: "url"))
+        var gateway: String?
 
         @Option(help: ArgumentHelp("A file holding the gateway token (else OPENCLAW_GATEWAY_TOKEN).", valueName: "file"))
         var tokenFile: String?
 
-        @Option(help: ArgumentHelp("The device identity key file (created 0600 on first run).", valueName: "path"))
-        var identity = "/var/lib/moses-coordinator/identity.json"
+        @Option(help: ArgumentHelp("The device identity key file, created 0600 on first run (default /var/lib/moses-coordinator/identity.json).", valueName: "path"))
+        var identity: String?
+
+        @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"))
+        var db: String?
+
+        @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"))
+        var ledger: String?
+
+        @Option(help: ArgumentHelp("The MO§ES governance state.json to watch.", valueName: "path"))
+        var state: String?
 
         @Option(help: ArgumentHelp("A PEM CA bundle for a wss:// gateway with a private CA.", valueName: "file"))
         var caFile: String?
@@ -55,73 +70,139 @@ extension MosesCoordinator {
         @Option(name: .customLong("agent"), help: ArgumentHelp("A governed agent id; repeat for several (default: every agent).", valueName: "id"))
         var agents: [String] = []
 
-        @OptionGroup var store: StoreOptions
-
-        @Flag(help: "Open the store and identity, read the token, then exit without connecting.")
+        @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")
         var dryRun = false
 
         func validate() throws {
-            if !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
+            if let gateway, !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
                 throw ValidationError("--gateway must be a ws:// or wss:// URL.")
             }
         }
 
+        /// The settings in force: the configuration file's, overridden by options.
+        struct Settings {
+            var gatewayURL = "ws://127.0.0.1:18789"
+            var tokenFile: String?
+            var identityPath = "/var/lib/moses-coordinator/identity.json"
+            var databasePath = "/var/lib/moses-coordinator/audit.db"
+            var ledgerPath: String?
+            var statePath: String?
+            var policy = Policy()
+            var writer = AuditWriter.Configuration()
+        }
+
+        func settings() throws -> Settings {
+            var settings = Settings()
+            if let config {
+                let result: ConfigLoadResult
+                do {
+                    result = try ConfigLoader.fromEnvironment().load(contentsOf: config)
+                } catch {
+                    StandardError.write("run: \(config): \(error)")
+                    throw ExitCode(CheckConfig.unreadableExitCode)
+                }
+                guard let loaded = result.config else {
+                    for error in result.errors { StandardError.write("run: \(config):\(error)") }
+                    throw ExitCode(CheckConfig.invalidExitCode)
+                }
+                settings.gatewayURL = loaded.gateway.url
+                settings.tokenFile = loaded.gateway.tokenFile
+                settings.identityPath = loaded.gateway.identityPath
+                settings.databasePath = loaded.store.path
+                settings.ledgerPath = loaded.moses.ledgerPath
+                settings.statePath = loaded.moses.statePath
+                settings.policy = loaded.policy
+                settings.writer.batchSize = loaded.store.batchRows
+                settings.writer.batchIntervalMs = loaded.store.batchMs
+                settings.writer.queueCapacity = loaded.store.queueCapacity
+                settings.writer.overflowPolicy = AuditWriter.OverflowPolicy(rawValue: loaded.store.overflow.rawValue) ?? .block
+            }
+            if let gateway { settings.gatewayURL = gateway }
+            if let tokenFile { settings.tokenFile = tokenFile }
+            if let identity { settings.identityPath = identity }
+            if let db { settings.databasePath = db }
+            if let ledger { settings.ledgerPath = ledger }
+            if let state { settings.statePath = state }
+            return settings
+        }
+
         func run() throws {
             let logger = Logger(label: "moses.run")
-            let token = try readToken()
-            let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: identity)
+            let settings = try settings()
+            let token = try readToken(from: settings.tokenFile)
+            let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
                 logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])
             }
             // Signals are routed to a pipe before any thread starts, so no thread dies of them.
             let stopSignal = try SignalPipe(signals: [SIGINT, SIGTERM])
-            let writer = try AuditWriter(path: store.db, logger: logger) { batch in
+            let writer = try AuditWriter(path: settings.databasePath, configuration: settings.writer, logger: logger) { batch in
                 for violation in batch.violations {
                     logger.warning("violation", metadata: ["rule.id": "\(violation.rule.rawValue)", "violation": "\(violation.textLine)"])
                 }
             }
+            // The MO§ES files: the initial state before judging anything, then changes.
+            let pipelineBox = PipelineBox()
+            let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath) { change in
+                    pipelineBox.handle(change, logger: logger)
+                }
+            var initialState = GovernanceState.default
+            if let watcher, settings.statePath != nil {
+                switch watcher.initialState() {
+                case let .success(state): initialState = state
+                case let .failure(error): logger.warning("state file not usable; starting from the default state", metadata: ["error": "\(error)"])
+                }
+            }
             if dryRun {
                 try writer.close()
-                print("run: store \(store.db), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"): ok")
+                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
                 return
             }
             let pipeline = GatewayPipeline(
-                engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger,
+                engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 onStatus: { status in
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
+            pipelineBox.set(pipeline)
             var configuration = GatewayClientConfiguration()
-            configuration.url = gateway
+            configuration.url = settings.gatewayURL
             configuration.token = token
             configuration.caFilePath = caFile
             configuration.protocolMode = protocolMode
-            configuration.deviceTokenPath = identity + ".device-token"
+            configuration.deviceTokenPath = settings.identityPath + ".device-token"
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
-            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(gateway)", "store.path": "\(store.db)"])
-            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(gateway)")
+            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
+            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(settings.gatewayURL)")
+            watcher?.start()
             client.start()
+            let systemd = SystemdNotifier.fromProcessEnvironment()
+            try? systemd.notify(.ready, .status("watching \(settings.gatewayURL)"))
             let signal = stopSignal.wait()
             let isHalted = signal == Int32(Self.haltByte)
+            try? systemd.notify(.stopping)
             logger.notice("stopping", metadata: ["signal": "\(isHalted ? "gateway refused credentials" : "\(signal)")"])
+            // Stop reading first, then judge what is left and commit it.
             client.stop()
+            watcher?.stop()
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
-            if isHalted { throw ExitCode(78) }
             let counters = client.counters.snapshot
             logger.notice("moses-coordinator stopped", metadata: [
                 "gateway.frames": "\(counters.framesIn)", "engine.violations": "\(pipeline.engineCounters.violations)",
             ])
+            if isHalted { throw ExitCode(78) }
         }
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
         static let haltByte: UInt8 = 255
 
-        /// The token from `--token-file`, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
-        func readToken() throws -> String? {
+        /// The token from the token file, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
+        func readToken(from tokenFile: String?) throws -> String? {
             if let tokenFile {
                 guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
                     throw ValidationError("Cannot read the token file '\(tokenFile)'.")
@@ -181,4 +262,27 @@ let signalPipeWriteEnd = Atomic<Int32>(-1)
 func signalPipeHandler(_ number: Int32) {
     var byte = UInt8(truncatingIfNeeded: number)
     _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &byte, 1)
+}
+
+/// Hands MO§ES file changes to the pipeline once it exists (the watcher is created first,
+/// to read the initial state). `Sendable`: the pipeline reference sits in a mutex.
+final class PipelineBox: Sendable {
+    private let pipeline = Mutex<GatewayPipeline?>(nil)
+
+    func set(_ value: GatewayPipeline) { pipeline.withLock { $0 = value } }
+
+    /// Judges a ledger entry or a state change (the watcher's thread).
+    func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {
+        guard let pipeline = pipeline.withLock({ $0 }) else { return }
+        switch change {
+        case let .ledger(.entry(entry)):
+            pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)))
+        case let .ledger(.refused(line, reason)):
+            logger.info("ledger line skipped", metadata: ["ledger.line": "\(line)", "error": "\(reason)"])
+        case let .state(state):
+            pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)))
+        case let .stateRefused(reason):
+            logger.warning("state file not usable; the previous state stays in force", metadata: ["error": "\(reason)"])
+        }
+    }
 }
