@@ -1,11 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AuditStore
 import Gateway
+import Governance
+import Logging
 import Synchronization
 
 /// The live stages of `bench`: the embedded gateway simulator blasts a realistic
 /// multi-agent stream at the lws client over loopback, sender and client on this machine.
 enum LiveBenchmark {
-    /// Prints the transport ceiling (a client that only counts frames) and the client path
-    /// (peek, per-run seq, dedupe, delivery to a sink) in the same run.
+    /// Prints the transport ceiling (a client that only counts frames), the client path
+    /// (peek, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
+    /// store, everything durable at the end) in the same run.
     static func run(events: Int) {
         guard events > 0 else { return }
         do {
@@ -13,22 +20,92 @@ enum LiveBenchmark {
             print(line("live transport ceiling (count only)", ceiling))
             let sink = CountingSink()
             let clientPath = try GatewayLiveBenchmark.run(frames: events, sink: sink)
-            print(line("live client path (peek, seq, dedupe, sink)", clientPath)
-                + ", \(format(clientPath.framesPerSecond / max(ceiling.framesPerSecond, 1) * 100)) % of the ceiling")
-            let counters = clientPath.counters
-            print("  delivered \(sink.count), duplicates \(counters.duplicates), gaps \(counters.gaps), malformed \(counters.malformed), oversized \(counters.oversized)")
+            print(line("live client path (peek, seq, dedupe)", clientPath) + ", " + percent(clientPath, of: ceiling))
+            try runFullPath(events: events, ceiling: ceiling)
+            try runLatency(framesPerSecond: 50_000, seconds: 10)
+            try runLatency(framesPerSecond: 50_000, seconds: 10, batchIntervalMs: 10)
         } catch {
             print("live stage failed: \(error)")
         }
+    }
+
+    static func runFullPath(events: Int, ceiling: GatewayLiveBenchmark.Result) throws {
+        var template = Array("/tmp/moses-bench-XXXXXX".utf8CString)
+        guard let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
+            print("live full path: cannot make a temporary directory")
+            return
+        }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
+        let logger = Logger(label: "moses.bench.live") { _ in SwiftLogNoOpLogHandler() }
+        let writer = try AuditWriter(path: directory + "/audit.db", logger: logger)
+        let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
+        let residentBefore = ProcessMemory.residentBytes ?? 0
+        let started = WallClock.monotonicNanoseconds()
+        let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline)
+        let residentAfter = ProcessMemory.residentBytes ?? 0
+        // Everything judged must be on disk before the clock stops.
+        try pipeline.finish()
+        try writer.close()
+        let drained = Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        // From the first frame until the last record is committed (client teardown included).
+        var durable = result
+        durable.seconds = max(result.seconds, drained - result.setupSeconds)
+        let engine = pipeline.engineCounters
+        let store = writer.counters
+        print(line("live full path (normalize, judge, store; durable)", durable) + ", " + percent(durable, of: ceiling))
+        print("  judged \(engine.events) events: \(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.violations) violations; store wrote \(store.written) records in \(store.batches) batches, dropped \(store.dropped), failed \(store.failedRecords); normalizer refused \(pipeline.counts.refused); resident memory \(residentBefore / 1_048_576) MB before, \(residentAfter / 1_048_576) MB after")
+    }
+
+    /// Violation-to-disk latency at a paced rate: frames carry their send time as event
+    /// time; a violation's latency runs from the send time of the frame that revealed it
+    /// (the audit rule's grace period, when it waits for a ledger append, is not counted)
+    /// to the writer reporting it committed. Violations commit in the order found.
+    static func runLatency(framesPerSecond: Int, seconds: Int, batchIntervalMs: Int = AuditWriter.Configuration().batchIntervalMs) throws {
+        var template = Array("/tmp/moses-bench-XXXXXX".utf8CString)
+        guard let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { return }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
+        let logger = Logger(label: "moses.bench.latency") { _ in SwiftLogNoOpLogHandler() }
+        let latencies = Mutex<(revealed: [Int64], next: Int, measured: [Int64])>(([], 0, []))
+        var configuration = AuditWriter.Configuration()
+        configuration.batchIntervalMs = batchIntervalMs
+        let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger) { batch in
+            let now = WallClock.milliseconds()
+            latencies.withLock { state in
+                for _ in batch.violations where state.next < state.revealed.count {
+                    state.measured.append(now - state.revealed[state.next])
+                    state.next += 1
+                }
+            }
+        }
+        let pipeline = GatewayPipeline(
+            engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger,
+            onFound: { _, revealedAt in latencies.withLock { $0.revealed.append(revealedAt) } }
+        )
+        let frames = framesPerSecond * seconds
+        let result = try GatewayLiveBenchmark.run(frames: frames, sink: pipeline, framesPerSecond: framesPerSecond)
+        try pipeline.finish()
+        try writer.close()
+        // Violations found only by finish() (open cycles at the end) are not live latencies.
+        let sorted = latencies.withLock { $0.measured }.sorted()
+        guard !sorted.isEmpty else {
+            print("live latency: no violations committed")
+            return
+        }
+        func percentile(_ p: Double) -> Int64 { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        print("live latency (batch window \(batchIntervalMs) ms) at \(format(result.framesPerSecond / 1000)) k frames/s for \(format(result.seconds)) s: violation to disk p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(sorted.last!) ms over \(sorted.count) violations (ms clock)")
     }
 
     static func line(_ label: String, _ result: GatewayLiveBenchmark.Result) -> String {
         "\(label): \(result.frames) frames in \(format(result.seconds)) s = \(format(result.framesPerSecond / 1000)) k frames/s, \(format(result.megabytesPerSecond)) MB/s"
     }
 
+    static func percent(_ result: GatewayLiveBenchmark.Result, of ceiling: GatewayLiveBenchmark.Result) -> String {
+        "\(format(result.framesPerSecond / max(ceiling.framesPerSecond, 1) * 100)) % of the ceiling"
+    }
+
     static func format(_ value: Double) -> String { EngineBenchmark.format(value) }
 
-    /// Counts deliveries; stands in for normalizer → engine → store until those are wired.
+    /// Counts deliveries: the client's own cost without downstream work.
     final class CountingSink: GatewaySink {
         private let delivered = Atomic<Int>(0)
         var count: Int { delivered.load(ordering: .relaxed) }

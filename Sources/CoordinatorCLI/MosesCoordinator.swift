@@ -7,7 +7,7 @@ struct MosesCoordinator: AsyncParsableCommand {
         commandName: "moses-coordinator",
         abstract: "Watch multi-agent OpenClaw conversations and record every breach of MO§ES governance.",
         version: CoordinatorVersion.current,
-        subcommands: [Replay.self, Query.self, Export.self, Verify.self, CheckConfig.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Simulate.self, Replay.self, Query.self, Export.self, Verify.self, CheckConfig.self, Bench.self]
     )
 }
 

@@ -18,6 +18,8 @@ package enum GatewayLiveBenchmark {
         package var bytes: Int
         /// From the first to the last frame received.
         package var seconds: Double
+        /// Start-up before the first frame (simulator, client, handshake).
+        package var setupSeconds: Double = 0
         package var framesPerSecond: Double { Double(frames) / max(seconds, 1e-9) }
         package var megabytesPerSecond: Double { Double(bytes) / 1_048_576 / max(seconds, 1e-9) }
         /// The client's counters at the end (duplicates, gaps, malformed must be 0).
@@ -32,7 +34,12 @@ package enum GatewayLiveBenchmark {
     ///     ceiling with a client that only counts.
     ///   - timeoutSeconds: gives up (returns what arrived) after this long.
     /// - Throws: `GatewayError` if the simulator or client cannot start.
-    package static func run(frames: Int, sink: (any GatewaySink)?, timeoutSeconds: Double = 120) throws(GatewayError) -> Result {
+    ///   - framesPerSecond: paces the sender and stamps frames with the wall clock (latency
+    ///     runs); nil sends flat out.
+    package static func run(
+        frames: Int, sink: (any GatewaySink)?, framesPerSecond: Int? = nil, timeoutSeconds: Double = 120
+    ) throws(GatewayError) -> Result {
+        let setupStarted = monotonicMicroseconds()
         let logger = Logger(label: "moses.bench") { _ in SwiftLogNoOpLogHandler() }
         var simulatorConfiguration = GatewaySimulatorConfiguration()
         simulatorConfiguration.token = "bench-token"
@@ -59,7 +66,10 @@ package enum GatewayLiveBenchmark {
         }
         usleep(50_000)  // let the subscription RPCs finish before timing starts
         let baseline = client.counters.snapshot
-        simulator.blast(SyntheticConversationStream(conversations: 1000), count: frames)
+        simulator.blast(
+            SyntheticConversationStream(conversations: 1000, stampsWallClock: framesPerSecond != nil),
+            count: frames, framesPerSecond: framesPerSecond
+        )
         var firstFrameAt: Int64?
         let deadline = monotonicMicroseconds() + Int64(timeoutSeconds * 1_000_000)
         var now = monotonicMicroseconds()
@@ -74,7 +84,8 @@ package enum GatewayLiveBenchmark {
         let end = client.counters.snapshot
         return Result(
             frames: end.framesIn - baseline.framesIn, bytes: end.bytesIn - baseline.bytesIn,
-            seconds: Double(now - (firstFrameAt ?? now)) / 1e6, counters: end
+            seconds: Double(now - (firstFrameAt ?? now)) / 1e6,
+            setupSeconds: Double((firstFrameAt ?? now) - setupStarted) / 1e6, counters: end
         )
     }
 

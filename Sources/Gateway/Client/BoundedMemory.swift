@@ -1,10 +1,10 @@
-/// A set that forgets its oldest members past a capacity: the run and message ids already
+/// A set that forgets its oldest members past a capacity: the runs and messages already
 /// delivered, kept to drop replays without growing forever.
 ///
 /// Thread-bound value; O(1) per operation.
-struct BoundedSet {
-    private var members: Set<String> = []
-    private var order: [String?]
+struct BoundedSet<Member: Hashable> {
+    private var members: Set<Member> = []
+    private var order: [Member?]
     private var next = 0
 
     init(capacity: Int) {
@@ -12,9 +12,9 @@ struct BoundedSet {
         members.reserveCapacity(capacity)
     }
 
-    func contains(_ member: String) -> Bool { members.contains(member) }
+    func contains(_ member: Member) -> Bool { members.contains(member) }
 
-    mutating func insert(_ member: String) {
+    mutating func insert(_ member: Member) {
         guard members.insert(member).inserted else { return }
         if let evicted = order[next] { members.remove(evicted) }
         order[next] = member
@@ -22,12 +22,12 @@ struct BoundedSet {
     }
 }
 
-/// A dictionary that forgets its oldest keys past a capacity: the highest `seq` per run.
+/// A dictionary that forgets its oldest keys past a capacity: the `seq` bookkeeping per run.
 ///
 /// Thread-bound value; O(1) per operation.
-struct BoundedMap<Value> {
-    private var values: [String: Value] = [:]
-    private var order: [String?]
+struct BoundedMap<Key: Hashable, Value> {
+    private var values: [Key: Value] = [:]
+    private var order: [Key?]
     private var next = 0
 
     init(capacity: Int) {
@@ -35,14 +35,39 @@ struct BoundedMap<Value> {
         values.reserveCapacity(capacity)
     }
 
-    subscript(key: String) -> Value? {
-        get { values[key] }
-        set {
-            if values.updateValue(newValue!, forKey: key) == nil {
-                if let evicted = order[next] { values.removeValue(forKey: evicted) }
-                order[next] = key
-                next = (next + 1) % order.count
-            }
+    func value(for key: Key) -> Value? { values[key] }
+
+    mutating func set(_ value: Value, for key: Key) {
+        if values.updateValue(value, forKey: key) == nil {
+            if let evicted = order[next] { values.removeValue(forKey: evicted) }
+            order[next] = key
+            next = (next + 1) % order.count
         }
     }
+}
+
+/// A 64-bit FNV-1a hash of an id's bytes: the key under which runs and messages are
+/// remembered, so the hot path allocates no `String`. Two different ids colliding (about
+/// 1 in 10^10 for 65,536 remembered ids) would drop one frame as a duplicate.
+enum IdentityHash {
+    static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    static func of(_ text: String) -> UInt64 {
+        var copy = text
+        return copy.withUTF8 { of(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// What the client remembers of one run: the last `seq` per stream (duplicates) and the
+/// highest over both (gaps: agent and chat events share the run's numbering).
+struct RunTrack {
+    var lastAgentSeq: Int64 = 0
+    var lastChatSeq: Int64 = 0
+    var highestSeq: Int64 = 0
 }

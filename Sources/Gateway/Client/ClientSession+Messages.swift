@@ -171,43 +171,56 @@ extension ClientSession {
     func handleEvent(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
         let isAgent = peek.field(peek.event, is: "agent")
         if isAgent || peek.field(peek.event, is: "chat") {
-            if let runID = peek.string(peek.runID) {
+            if let runField = peek.runID {
+                let run = peek.hash(runField)
                 if let seq = peek.payloadSeq, seq > 0 {
-                    let key = (isAgent ? "a|" : "c|") + runID
-                    if let last = runSeq[key] {
-                        if seq <= last {
-                            counters.duplicates.increment()
-                            return
-                        }
-                        // Chat events skip seqs by design (they mirror some agent events);
-                        // only the agent stream is contiguous.
-                        if isAgent && seq > last + 1, let sessionKey = peek.string(peek.sessionKey) {
-                            counters.gaps.increment()
-                            logger.info("run seq gap; re-reading history", metadata: [
-                                GatewayLogKey.sessionKey: "\(sessionKey)", GatewayLogKey.reason: "expected \(last + 1), got \(seq)",
-                            ])
-                            markResync(sessionKey, .gap)
-                        }
-                    }
-                    runSeq[key] = seq
-                }
-                if !isAgent, peek.field(peek.state, is: "final") {
-                    if deliveredRuns.contains(runID) {
+                    var track = runs.value(for: run) ?? RunTrack()
+                    // Within one stream a run's seq only grows: anything else is a replay.
+                    let last = isAgent ? track.lastAgentSeq : track.lastChatSeq
+                    if seq <= last {
                         counters.duplicates.increment()
                         return
                     }
-                    deliveredRuns.insert(runID)
+                    // Agent and chat events share the run's numbering: a jump past every
+                    // number seen means frames were missed.
+                    if track.highestSeq > 0 && seq > track.highestSeq + 1, let sessionKey = peek.string(peek.sessionKey) {
+                        counters.gaps.increment()
+                        logger.debug("run seq gap; re-reading history", metadata: [
+                            GatewayLogKey.sessionKey: "\(sessionKey)", GatewayLogKey.reason: "expected \(track.highestSeq + 1), got \(seq)",
+                        ])
+                        markResync(sessionKey, .gap)
+                    }
+                    if isAgent { track.lastAgentSeq = seq } else { track.lastChatSeq = seq }
+                    track.highestSeq = max(track.highestSeq, seq)
+                    runs.set(track, for: run)
+                }
+                if !isAgent, peek.field(peek.state, is: "final") {
+                    if deliveredRuns.contains(run) {
+                        counters.duplicates.increment()
+                        return
+                    }
+                    deliveredRuns.insert(run)
                 }
             }
         } else if peek.field(peek.event, is: "session.message") {
-            if let messageID = peek.string(peek.messageID) {
-                if deliveredMessages.contains(messageID) {
+            if let messageField = peek.messageID {
+                let messageKey = peek.hash(messageField)
+                if deliveredMessages.contains(messageKey) {
                     counters.duplicates.increment()
                     return
                 }
-                deliveredMessages.insert(messageID)
+                deliveredMessages.insert(messageKey)
+            } else if let frame = OpaqueJSON.decode(message), let payload = frame["payload"],
+                      let sessionKey = payload["sessionKey"]?.stringValue, let transcript = payload["message"] {
+                // No id to remember it by (off the hot path: one per committed message).
+                let contentKey = Self.contentKey(sessionKey: sessionKey, message: transcript)
+                if deliveredContents.contains(contentKey) {
+                    counters.duplicates.increment()
+                    return
+                }
+                deliveredContents.insert(contentKey)
             }
-            if let runID = peek.string(peek.runID) { deliveredRuns.insert(runID) }
+            if let runField = peek.runID { deliveredRuns.insert(peek.hash(runField)) }
         } else if peek.field(peek.event, is: "sessions.changed") {
             if let key = peek.string(peek.sessionKey) { follow(key) }
         } else if peek.field(peek.event, is: "shutdown") {
@@ -215,6 +228,20 @@ extension ClientSession {
             for key in knownSessions { resyncReasons[key] = .shutdown }
         }
         deliver(message, .live)
+    }
+
+    /// The identity of a transcript message without an id: its session, role, time and
+    /// text, which a live `session.message` and its `chat.history` row share.
+    static func contentKey(sessionKey: String, message: OpaqueJSON) -> UInt64 {
+        var text = ""
+        switch message["content"] {
+        case let .string(value)?: text = value
+        case let .array(parts)?: text = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+        default: break
+        }
+        let role = message["role"]?.stringValue ?? ""
+        let time = message["timestamp"]?.integerValue.map(String.init) ?? ""
+        return IdentityHash.of(sessionKey + "\u{1}" + role + "\u{1}" + time + "\u{1}" + text)
     }
 
     func follow(_ sessionKey: String) {
@@ -276,17 +303,23 @@ extension ClientSession {
             let meta = row["__openclaw"]
             let messageID = meta?["id"]?.stringValue ?? row["id"]?.stringValue
             let runID = meta?["runId"]?.stringValue ?? row["runId"]?.stringValue
-            if let messageID, deliveredMessages.contains(messageID) {
+            let contentKey = Self.contentKey(sessionKey: sessionKey, message: row)
+            if let messageID, deliveredMessages.contains(IdentityHash.of(messageID)) {
                 counters.resyncDuplicates.increment()
                 continue
             }
-            if let runID, deliveredRuns.contains(runID) {
+            if let runID, deliveredRuns.contains(IdentityHash.of(runID)) {
                 counters.resyncDuplicates.increment()
                 continue
             }
+            if deliveredContents.contains(contentKey) {
+                counters.resyncDuplicates.increment()
+                continue
+            }
+            deliveredContents.insert(contentKey)
             var eventPayload: [String: OpaqueJSON] = ["sessionKey": .string(sessionKey), "message": row]
-            if let messageID { eventPayload["messageId"] = .string(messageID); deliveredMessages.insert(messageID) }
-            if let runID { eventPayload["runId"] = .string(runID); deliveredRuns.insert(runID) }
+            if let messageID { eventPayload["messageId"] = .string(messageID); deliveredMessages.insert(IdentityHash.of(messageID)) }
+            if let runID { eventPayload["runId"] = .string(runID); deliveredRuns.insert(IdentityHash.of(runID)) }
             if let agentID = row["agentId"]?.stringValue ?? payload?["agentId"]?.stringValue {
                 eventPayload["agentId"] = .string(agentID)
             }

@@ -73,9 +73,13 @@ final class ClientSession {
     var resyncReasons: [String: GatewayDelivery.ResyncReason] = [:]
     var historyInFlight: Set<String> = []
     var hasBeenReady = false
-    var runSeq = BoundedMap<Int64>(capacity: 65_536)
-    var deliveredRuns = BoundedSet(capacity: 65_536)
-    var deliveredMessages = BoundedSet(capacity: 65_536)
+    var runs = BoundedMap<UInt64, RunTrack>(capacity: 65_536)
+    /// Runs whose final answer was delivered, by `IdentityHash` of the run id.
+    var deliveredRuns = BoundedSet<UInt64>(capacity: 65_536)
+    /// Transcript messages delivered, by `IdentityHash` of the message id.
+    var deliveredMessages = BoundedSet<UInt64>(capacity: 65_536)
+    /// Messages without an id, by `IdentityHash` of session, role, time and text.
+    var deliveredContents = BoundedSet<UInt64>(capacity: 65_536)
     var hasLoggedMalformed = false
     var hasLoggedOversized = false
 

@@ -41,6 +41,11 @@ struct FramePeek {
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
     }
 
+    /// The identity hash of a field's bytes (no allocation).
+    func hash(_ field: Field) -> UInt64 {
+        IdentityHash.of(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]))
+    }
+
     /// True when the field's bytes are exactly `text`.
     func field(_ field: Field?, is text: StaticString) -> Bool {
         guard let field, field.end - field.start == text.utf8CodeUnitCount else { return false }
@@ -166,7 +171,10 @@ struct FramePeek {
             case UInt8(ascii: "\""):
                 return scanString() != nil
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                var stack: [UInt8] = [bytes[index]]
+                // A bit per open container (1 = object), no allocation; deeper than 64
+                // levels is refused as malformed (no gateway frame nests that deep).
+                var kinds: UInt64 = bytes[index] == UInt8(ascii: "{") ? 1 : 0
+                var depth = 1
                 index += 1
                 while index < bytes.count {
                     let byte = bytes[index]
@@ -175,16 +183,18 @@ struct FramePeek {
                         guard scanString() != nil else { return false }
                         continue
                     case UInt8(ascii: "{"), UInt8(ascii: "["):
-                        stack.append(byte)
-                    case UInt8(ascii: "}"):
-                        guard stack.popLast() == UInt8(ascii: "{") else { return false }
-                    case UInt8(ascii: "]"):
-                        guard stack.popLast() == UInt8(ascii: "[") else { return false }
+                        guard depth < 64 else { return false }
+                        kinds = kinds << 1 | (byte == UInt8(ascii: "{") ? 1 : 0)
+                        depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        guard (kinds & 1 == 1) == (byte == UInt8(ascii: "}")) else { return false }
+                        kinds >>= 1
+                        depth -= 1
                     default:
                         break
                     }
                     index += 1
-                    if stack.isEmpty { return true }
+                    if depth == 0 { return true }
                 }
                 return false
             default:

@@ -23,6 +23,9 @@ package struct GatewaySimulatorConfiguration: Sendable {
     /// Speak the seed's toy protocol instead: no challenge, every client is "ready" and
     /// gets every frame (its `{"type":"subscribe"}` is ignored).
     package var isLegacy = false
+    /// PEM certificate and key: serve `wss://` instead of `ws://`.
+    package var tlsCertificatePath: String?
+    package var tlsPrivateKeyPath: String?
 
     package init() {}
 }
@@ -67,7 +70,7 @@ package final class GatewaySimulator: Sendable {
 
     enum SimulatorCommand: Sendable {
         case steps([ScenarioStep])
-        case stream(SyntheticConversationStream, count: Int)
+        case stream(SyntheticConversationStream, count: Int, framesPerSecond: Int?)
     }
 
     /// - Parameters:
@@ -119,8 +122,10 @@ package final class GatewaySimulator: Sendable {
 
     /// Sends `count` frames of a synthetic conversation stream to every ready observer, as
     /// fast as each socket takes them (load tests).
-    package func blast(_ stream: SyntheticConversationStream, count: Int) {
-        commands.withLock { $0.append(.stream(stream, count: count)) }
+    ///
+    /// - Parameter framesPerSecond: paces the stream (latency runs); nil sends flat out.
+    package func blast(_ stream: SyntheticConversationStream, count: Int, framesPerSecond: Int? = nil) {
+        commands.withLock { $0.append(.stream(stream, count: count, framesPerSecond: framesPerSecond)) }
         thread.ringDoorbell()
     }
 

@@ -28,6 +28,10 @@ final class SimulatorSession {
         var blastRemaining = 0
         var stream: SyntheticConversationStream?
         var streamRemaining = 0
+        /// Pacing: frames per second, the start time (µs) and frames sent since.
+        var streamRate: Int?
+        var streamStartedAt: Int64 = 0
+        var streamSent = 0
 
         init(wsi: OpaquePointer, nonce: String, ts: Int64) {
             self.wsi = wsi
@@ -63,6 +67,19 @@ final class SimulatorSession {
     var cStrings: [UnsafeMutablePointer<CChar>] = []
     lazy var stepTimer = LWSTimer { [unowned self] in self.runSteps() }
     lazy var tickTimer = LWSTimer { [unowned self] in self.tick() }
+    lazy var paceTimer = LWSTimer { [unowned self] in
+        for connection in self.connections.values where connection.streamRemaining > 0 {
+            lws_callback_on_writable(connection.wsi)
+        }
+    }
+
+    /// Microseconds until a paced stream's next frame is due; nil when it is due now.
+    func pacingDelay(_ connection: Connection) -> Int64? {
+        guard let rate = connection.streamRate, rate > 0 else { return nil }
+        let dueAt = connection.streamStartedAt + Int64(connection.streamSent) * 1_000_000 / Int64(rate)
+        let now = monotonicMicroseconds()
+        return dueAt > now ? dueAt - now : nil
+    }
 
     static let protocolName = "openclaw-gateway"
 
@@ -94,6 +111,13 @@ final class SimulatorSession {
         info.protocols = UnsafePointer(table)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.fd_limit_per_thread = 64
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            let certificateCopy = strdup(certificate)!, keyCopy = strdup(key)!
+            cStrings.append(contentsOf: [certificateCopy, keyCopy])
+            info.ssl_cert_filepath = UnsafePointer(certificateCopy)
+            info.ssl_private_key_filepath = UnsafePointer(keyCopy)
+        }
         guard let context = lws_create_context(&info),
               let vhost = lws_get_vhost_by_name(context, "default")
         else {
@@ -111,6 +135,7 @@ final class SimulatorSession {
         }
         stepTimer.cancel()
         tickTimer.cancel()
+        paceTimer.cancel()
         simulator.thread.unpublish()
         connections.removeAll()
         lws_context_destroy(context)
@@ -168,10 +193,22 @@ final class SimulatorSession {
         } else if connection.blastRemaining > 0 {
             connection.blastRemaining -= 1
             if write(connection.blastFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+        } else if connection.streamRemaining > 0, connection.stream != nil, let wait = pacingDelay(connection) {
+            // Ahead of the paced schedule: come back when the next frame is due.
+            if let context { paceTimer.schedule(on: context, afterMicroseconds: wait) }
+            return 0
         } else if connection.streamRemaining > 0, connection.stream != nil {
-            connection.streamRemaining -= 1
-            connection.stream!.next(into: &streamFrame)
-            if write(streamFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+            // Load generation: several frames per callback while the socket takes them
+            // whole (lws refuses a write after a partial one, "back-to-back write").
+            var burst = 0
+            repeat {
+                connection.streamRemaining -= 1
+                connection.stream!.next(into: &streamFrame)
+                if write(streamFrame, flags: Int32(LWS_WRITE_TEXT.rawValue), on: wsi) < 0 { return -1 }
+                burst += 1
+                connection.streamSent += 1
+            } while burst < 64 && connection.streamRemaining > 0 && pacingDelay(connection) == nil
+                && lws_send_pipe_choked(wsi) == 0 && lws_partial_buffered(wsi) == 0
         } else if let code = connection.closeCode {
             lws_close_reason(wsi, lws_close_status(rawValue: UInt32(code)), nil, 0)
             return -1
@@ -250,10 +287,13 @@ final class SimulatorSession {
         for command in queued {
             switch command {
             case let .steps(new): steps.append(contentsOf: new)
-            case let .stream(stream, count):
+            case let .stream(stream, count, rate):
                 for connection in connections.values where connection.canObserve {
                     connection.stream = stream
                     connection.streamRemaining = count
+                    connection.streamRate = rate
+                    connection.streamStartedAt = monotonicMicroseconds()
+                    connection.streamSent = 0
                     lws_callback_on_writable(connection.wsi)
                 }
             }

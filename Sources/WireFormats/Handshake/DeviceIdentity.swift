@@ -27,6 +27,11 @@ package struct DeviceIdentity: Sendable {
         self.publicKeyRaw = [UInt8](privateKey.publicKey.rawRepresentation)
     }
 
+    /// A new random identity kept only in memory (`demo`, tests).
+    package static func generate() -> DeviceIdentity {
+        DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey())
+    }
+
     /// The private signing key.
     package var privateKey: Curve25519.Signing.PrivateKey {
         guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: privateKeyRaw) else {

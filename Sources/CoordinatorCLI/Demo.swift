@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import AuditStore
+import Gateway
+import Governance
+import Logging
+import Synchronization
+import WireFormats
+
+extension MosesCoordinator {
+    /// `moses-coordinator demo`: the whole path on one machine, with nothing installed.
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the coordinator against an embedded gateway simulator playing a rule-breaking conversation.",
+            discussion: """
+                Starts the OpenClaw gateway simulator on a free loopback port, connects the \
+                coordinator to it over WebSocket (challenge, signed device connect, \
+                subscriptions), and plays a three-agent incident conversation that breaks every \
+                MO§ES rule once: its gateway frames go over the socket, its ledger lines and \
+                state changes go to the engine as the ledger tail and state watch would. Each \
+                violation is printed once it is stored in a temporary audit store; a summary \
+                and the query command to explore the result follow.
+
+                Exit status: 0 when the scenario played to the end, 1 otherwise.
+
+                Example:
+                  moses-coordinator demo
+                  moses-coordinator demo --format json --db /tmp/demo.db
+                """
+        )
+
+        @Option(help: ArgumentHelp("Keep the audit store at this path instead of a temporary directory.", valueName: "path"))
+        var db: String?
+
+        @Option(help: ArgumentHelp("Play this capture (JSON lines) instead of the built-in scenario.", valueName: "file"))
+        var scenario: String?
+
+        @Option(help: "How to print violations: \(Replay.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var format: Replay.Format = .text
+
+        func run() throws {
+            let lines: [Substring]
+            if let scenario {
+                guard let bytes = try? DeviceIdentity.readFile(at: scenario) else {
+                    throw ValidationError("Cannot read the scenario file '\(scenario)'.")
+                }
+                let text = String(decoding: bytes, as: UTF8.self)
+                lines = text.split(separator: "\n")
+            } else {
+                lines = DemoScenario.capture.split(separator: "\n")
+            }
+            let databasePath = db ?? (Self.makeTemporaryDirectory() + "/audit.db")
+            let logger = Logger(label: "moses.demo") { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .warning
+                return handler
+            }
+            let format = self.format
+            let printed = Mutex(0)
+            // Violations are printed only after the writer has committed them.
+            let writer = try AuditWriter(path: databasePath, logger: logger) { batch in
+                var output = LineWriter(descriptor: 1, capacity: 0)
+                for violation in batch.violations {
+                    output.write(format == .json ? violation.jsonLine : violation.textLine)
+                }
+                printed.withLock { $0 += batch.violations.count }
+            }
+            let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
+
+            var simulatorConfiguration = GatewaySimulatorConfiguration()
+            let token = Base64URL.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
+            simulatorConfiguration.token = token
+            simulatorConfiguration.tickIntervalMs = 600_000
+            let simulator = GatewaySimulator(configuration: simulatorConfiguration, logger: logger)
+            let port = try simulator.start()
+            defer { simulator.stop() }
+
+            var clientConfiguration = GatewayClientConfiguration()
+            clientConfiguration.url = "ws://127.0.0.1:\(port)"
+            clientConfiguration.token = token
+            clientConfiguration.version = CoordinatorVersion.current
+            let client = try GatewayClient(
+                configuration: clientConfiguration,
+                identity: DeviceIdentity.generate(),
+                sink: pipeline, logger: logger
+            )
+            client.start()
+            defer { client.stop() }
+            guard Self.wait(seconds: 10, until: {
+                if case .ready = client.currentStatus { return simulator.observations.requests["sessions.list"] != nil }
+                return false
+            }) else {
+                StandardError.write("demo: the coordinator could not connect to the simulator: \(client.currentStatus)")
+                throw ExitCode.failure
+            }
+            StandardError.write("demo: gateway simulator on ws://127.0.0.1:\(port); coordinator connected with a signed device identity (operator.read)")
+            StandardError.write("demo: audit store \(databasePath)")
+
+            var expected = 0
+            var skipped = 0
+            for line in lines {
+                guard let record = OpaqueJSON.decode(Array(line.utf8)) else {
+                    skipped += 1
+                    continue
+                }
+                let source = record["source"]?.stringValue
+                if source == nil || source == "gateway" {
+                    let frame = source == nil ? record : (record["data"] ?? .null)
+                    pipeline.setReceiveTime(record["at"]?.integerValue)
+                    expected += 1
+                    simulator.play([.send(frame)])
+                    // One frame at a time, so ledger lines and state changes interleave with
+                    // the frames in capture order.
+                    let arrived = Self.wait(seconds: 5) {
+                        let counters = client.counters.snapshot
+                        return pipeline.counts.delivered + counters.duplicates + counters.malformed >= expected
+                    }
+                    if !arrived {
+                        StandardError.write("demo: a frame did not arrive in 5 s; going on")
+                        expected = pipeline.counts.delivered + client.counters.snapshot.duplicates + client.counters.snapshot.malformed
+                    }
+                } else {
+                    var reader = CaptureReader(bytes: Array(line.utf8))
+                    if case let .event(event)? = try? reader.next() {
+                        pipeline.inject(event)
+                    } else {
+                        skipped += 1
+                    }
+                }
+            }
+            try pipeline.finish()
+            try writer.close()
+
+            let engine = pipeline.engineCounters
+            let gateway = client.counters.snapshot
+            var summary = [
+                "demo: \(gateway.framesIn) frames over the socket (\(gateway.bytesIn) bytes), \(engine.events) events judged, \(engine.responses) responses, \(engine.toolCalls) tool calls; \(skipped) scenario lines skipped",
+                "demo: client: \(gateway.duplicates) duplicates dropped, \(gateway.gaps) seq gaps, \(gateway.resyncs) history resyncs (\(gateway.resyncMessages) rows replayed, \(gateway.resyncDuplicates) already seen), \(gateway.malformed) malformed",
+                "demo: \(engine.violations) violations stored and printed",
+            ]
+            for rule in RuleID.allCases where engine.violations(of: rule) > 0 {
+                summary.append("  \(rule.rawValue): \(engine.violations(of: rule))")
+            }
+            summary.append("explore them: moses-coordinator query --db \(databasePath) \"SELECT rule, violations FROM violations_by_rule\"")
+            StandardError.write(summary.joined(separator: "\n"))
+        }
+
+        static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
+            let deadline = WallClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
+            while WallClock.monotonicNanoseconds() < deadline {
+                if condition() { return true }
+                usleep(200)
+            }
+            return condition()
+        }
+
+        static func makeTemporaryDirectory() -> String {
+            var template = Array("/tmp/moses-demo-XXXXXX".utf8CString)
+            guard let path = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                return "/tmp"
+            }
+            return String(cString: path)
+        }
+    }
+}

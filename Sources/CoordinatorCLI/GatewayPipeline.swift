@@ -1,0 +1,154 @@
+import AuditStore
+import Gateway
+import Governance
+import Logging
+import Synchronization
+import WireFormats
+
+/// The daemon's path for gateway input: each message the client delivers is normalized,
+/// judged by the engine and handed to the audit writer; violations are printed only once
+/// the writer says they are durable.
+///
+/// `Sendable`: all mutable state (normalizer, engine, pending violations) lives in one
+/// mutex. The gateway client calls `receive` on its service thread; `inject` (ledger and
+/// state events, the demo's player) may come from another thread; the lock orders them.
+final class GatewayPipeline: GatewaySink {
+    private struct State {
+        var normalizer = FrameNormalizer()
+        var engine: GovernanceEngine
+        var found: [Violation] = []
+        /// Event time for frames that carry none; nil means the wall clock (live).
+        var receiveTime: Int64?
+        var delivered = 0
+        var refused = 0
+        var resynced = 0
+        var hasLoggedRefusal = false
+        var hasBeenReady = false
+    }
+
+    private let state: Mutex<State>
+    let writer: AuditWriter
+    let logger: Logger
+    /// Told of each violation as it is handed to the writer, with the event time of the
+    /// event that revealed it (the bench's latency stage). Called under the pipeline lock.
+    let onFound: (@Sendable (Violation, Int64) -> Void)?
+    /// Told of each gateway status change (the daemon stops on a fatal rejection).
+    let onStatus: (@Sendable (GatewayStatus) -> Void)?
+
+    /// - Parameters:
+    ///   - engine: the engine, with its policy and initial governance state.
+    ///   - writer: the audit store's writer; records go there in event order.
+    ///   - onFound: see `onFound`.
+    ///   - onStatus: see `onStatus`.
+    init(
+        engine: GovernanceEngine, writer: AuditWriter, logger: Logger,
+        onFound: (@Sendable (Violation, Int64) -> Void)? = nil, onStatus: (@Sendable (GatewayStatus) -> Void)? = nil
+    ) {
+        self.state = Mutex(State(engine: engine))
+        self.writer = writer
+        self.logger = logger
+        self.onFound = onFound
+        self.onStatus = onStatus
+    }
+
+    /// Records a daemon lifecycle fact (start, stop, reconnect, drop) in the store's ledger.
+    func recordDaemonEvent(_ kind: DaemonEvent.Kind, detail: String) {
+        state.withLock { state in
+            _ = writer.enqueue(.daemon(DaemonEvent(at: Self.wallClockMilliseconds(), kind: kind, detail: detail, state: state.engine.state)))
+        }
+    }
+
+    /// Sets the event time used for frames without their own (the demo replays capture
+    /// times); nil returns to the wall clock.
+    func setReceiveTime(_ time: Int64?) {
+        state.withLock { $0.receiveTime = time }
+    }
+
+    /// Messages judged so far (live and resync), and frames refused by the normalizer.
+    var counts: (delivered: Int, refused: Int, resynced: Int) {
+        state.withLock { ($0.delivered, $0.refused, $0.resynced) }
+    }
+
+    /// The engine's counters (events, responses, violations by rule).
+    var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
+
+    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        state.withLock { state in
+            state.delivered += 1
+            if case .resync = delivery.origin { state.resynced += 1 }
+            let event: GovernanceEvent
+            do {
+                event = try state.normalizer.normalize(message, receivedAt: state.receiveTime ?? Self.wallClockMilliseconds())
+            } catch {
+                state.refused += 1
+                if !state.hasLoggedRefusal {
+                    state.hasLoggedRefusal = true
+                    logger.warning("gateway frame refused by the normalizer (first; the rest only counted)", metadata: ["error": "\(error)"])
+                }
+                return
+            }
+            judge(event, in: &state)
+        }
+    }
+
+    /// Judges an event from another source (ledger tail, state watch, demo player).
+    func inject(_ event: GovernanceEvent) {
+        state.withLock { judge(event, in: &$0) }
+    }
+
+    /// Ends judging (open cycles are closed) and commits what is left.
+    func finish() throws {
+        state.withLock { state in
+            state.engine.finish(into: &state.found)
+            enqueueFound(&state, revealedAt: nil)
+            _ = writer.enqueue(.counters(CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)))
+        }
+        try writer.flush()
+    }
+
+    func statusChanged(_ status: GatewayStatus) {
+        if case let .ready(version, _) = status {
+            let isReconnect = state.withLock { state in
+                defer { state.hasBeenReady = true }
+                return state.hasBeenReady
+            }
+            if isReconnect { recordDaemonEvent(.reconnect, detail: "gateway connection re-established (protocol \(version))") }
+        }
+        onStatus?(status)
+        switch status {
+        case .ready, .stopped: logger.notice("gateway status", metadata: ["gateway.status": "\(status)"])
+        case .waiting: logger.info("gateway status", metadata: ["gateway.status": "\(status)"])
+        case .connecting: logger.debug("gateway status", metadata: ["gateway.status": "\(status)"])
+        }
+    }
+
+    private func judge(_ event: GovernanceEvent, in state: inout State) {
+        state.engine.process(event, into: &state.found)
+        switch event.kind {
+        case let .response(response):
+            _ = writer.enqueue(.response(ResponseRecord(
+                at: event.at, session: response.session, role: state.engine.policy.role(ofAgent: response.session.agentID),
+                runID: response.runID, textLength: response.text.utf8.count, isAudited: false, source: response.source
+            )))
+        case let .toolCall(call):
+            _ = writer.enqueue(.toolCall(ToolCallRecord(at: event.at, role: state.engine.policy.role(ofAgent: call.session.agentID), call: call)))
+        case let .ledgerEntry(entry):
+            _ = writer.enqueue(.ledgerEntry(entry))
+        case let .stateChanged(governance):
+            _ = writer.enqueue(.stateChange(at: event.at, state: governance))
+        default:
+            break
+        }
+        enqueueFound(&state, revealedAt: event.at)
+    }
+
+    private func enqueueFound(_ state: inout State, revealedAt: Int64?) {
+        for violation in state.found {
+            if let onFound, let revealedAt { onFound(violation, revealedAt) }
+            _ = writer.enqueue(.violation(violation))
+        }
+        state.found.removeAll(keepingCapacity: true)
+    }
+
+    static func wallClockMilliseconds() -> Int64 { WallClock.milliseconds() }
+}

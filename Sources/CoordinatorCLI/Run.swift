@@ -1,0 +1,288 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import AuditStore
+import Configuration
+import Gateway
+import Governance
+import Logging
+import MosesFiles
+import Synchronization
+import SystemdNotify
+import WireFormats
+
+extension GatewayProtocolMode: ExpressibleByArgument {}
+
+extension MosesCoordinator {
+    /// `moses-coordinator run`: the daemon in the foreground.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch an OpenClaw Gateway and store every MO§ES violation (the daemon, in the foreground).",
+            discussion: """
+                Connects to the gateway (challenge, Ed25519 device identity, operator.read), \
+                follows the governed agents' sessions, judges every event and stores each \
+                violation in the audit store before logging it. Reconnects forever with \
+                jittered backoff; re-reads chat.history after a gap, a reconnect or a \
+                gateway shutdown. The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
+                never from the command line. SIGTERM or SIGINT stops reading, flushes the \
+                store and exits 0.
+
+                Files: the device identity (created 0600 on first run) and the device token \
+                the gateway may issue, next to it.
+
+                Exit status: 0 after a signal, 1 when the store or identity cannot be opened, \
+                78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
+                or device): retrying would only hammer it.
+
+                Example:
+                  OPENCLAW_GATEWAY_TOKEN=… moses-coordinator run --gateway ws://127.0.0.1:18789 --db /var/lib/moses-coordinator/audit.db
+                """
+        )
+
+        @Option(help: ArgumentHelp("The configuration file (YAML); the options below override it.", valueName: "file"))
+        var config: String?
+
+        @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://; default ws://127.0.0.1:18789).", valueName: "url"))
+        var gateway: String?
+
+        @Option(help: ArgumentHelp("A file holding the gateway token (else OPENCLAW_GATEWAY_TOKEN).", valueName: "file"))
+        var tokenFile: String?
+
+        @Option(help: ArgumentHelp("The device identity key file, created 0600 on first run (default /var/lib/moses-coordinator/identity.json).", valueName: "path"))
+        var identity: String?
+
+        @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"))
+        var db: String?
+
+        @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"))
+        var ledger: String?
+
+        @Option(help: ArgumentHelp("The MO§ES governance state.json to watch.", valueName: "path"))
+        var state: String?
+
+        @Option(help: ArgumentHelp("A PEM CA bundle for a wss:// gateway with a private CA.", valueName: "file"))
+        var caFile: String?
+
+        @Option(name: .customLong("protocol"), help: "Wire protocol: \(GatewayProtocolMode.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var protocolMode: GatewayProtocolMode = .openclaw
+
+        @Option(name: .customLong("agent"), help: ArgumentHelp("A governed agent id; repeat for several (default: every agent).", valueName: "id"))
+        var agents: [String] = []
+
+        @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")
+        var dryRun = false
+
+        func validate() throws {
+            if let gateway, !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
+                throw ValidationError("--gateway must be a ws:// or wss:// URL.")
+            }
+        }
+
+        /// The settings in force: the configuration file's, overridden by options.
+        struct Settings {
+            var gatewayURL = "ws://127.0.0.1:18789"
+            var tokenFile: String?
+            var identityPath = "/var/lib/moses-coordinator/identity.json"
+            var databasePath = "/var/lib/moses-coordinator/audit.db"
+            var ledgerPath: String?
+            var statePath: String?
+            var policy = Policy()
+            var writer = AuditWriter.Configuration()
+        }
+
+        func settings() throws -> Settings {
+            var settings = Settings()
+            if let config {
+                let result: ConfigLoadResult
+                do {
+                    result = try ConfigLoader.fromEnvironment().load(contentsOf: config)
+                } catch {
+                    StandardError.write("run: \(config): \(error)")
+                    throw ExitCode(CheckConfig.unreadableExitCode)
+                }
+                guard let loaded = result.config else {
+                    for error in result.errors { StandardError.write("run: \(config):\(error)") }
+                    throw ExitCode(CheckConfig.invalidExitCode)
+                }
+                settings.gatewayURL = loaded.gateway.url
+                settings.tokenFile = loaded.gateway.tokenFile
+                settings.identityPath = loaded.gateway.identityPath
+                settings.databasePath = loaded.store.path
+                settings.ledgerPath = loaded.moses.ledgerPath
+                settings.statePath = loaded.moses.statePath
+                settings.policy = loaded.policy
+                settings.writer.batchSize = loaded.store.batchRows
+                settings.writer.batchIntervalMs = loaded.store.batchMs
+                settings.writer.queueCapacity = loaded.store.queueCapacity
+                settings.writer.overflowPolicy = AuditWriter.OverflowPolicy(rawValue: loaded.store.overflow.rawValue) ?? .block
+            }
+            if let gateway { settings.gatewayURL = gateway }
+            if let tokenFile { settings.tokenFile = tokenFile }
+            if let identity { settings.identityPath = identity }
+            if let db { settings.databasePath = db }
+            if let ledger { settings.ledgerPath = ledger }
+            if let state { settings.statePath = state }
+            return settings
+        }
+
+        func run() throws {
+            let logger = Logger(label: "moses.run")
+            let settings = try settings()
+            let token = try readToken(from: settings.tokenFile)
+            let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
+            if isNew {
+                logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])
+            }
+            // Signals are routed to a pipe before any thread starts, so no thread dies of them.
+            let stopSignal = try SignalPipe(signals: [SIGINT, SIGTERM])
+            let writer = try AuditWriter(path: settings.databasePath, configuration: settings.writer, logger: logger) { batch in
+                for violation in batch.violations {
+                    logger.warning("violation", metadata: ["rule.id": "\(violation.rule.rawValue)", "violation": "\(violation.textLine)"])
+                }
+            }
+            // The MO§ES files: the initial state before judging anything, then changes.
+            let pipelineBox = PipelineBox()
+            let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath) { change in
+                    pipelineBox.handle(change, logger: logger)
+                }
+            var initialState = GovernanceState.default
+            if let watcher, settings.statePath != nil {
+                switch watcher.initialState() {
+                case let .success(state): initialState = state
+                case let .failure(error): logger.warning("state file not usable; starting from the default state", metadata: ["error": "\(error)"])
+                }
+            }
+            if dryRun {
+                try writer.close()
+                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
+                return
+            }
+            let pipeline = GatewayPipeline(
+                engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
+                onStatus: { status in
+                    if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
+                }
+            )
+            pipelineBox.set(pipeline)
+            var configuration = GatewayClientConfiguration()
+            configuration.url = settings.gatewayURL
+            configuration.token = token
+            configuration.caFilePath = caFile
+            configuration.protocolMode = protocolMode
+            configuration.deviceTokenPath = settings.identityPath + ".device-token"
+            configuration.version = CoordinatorVersion.current
+            configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
+            let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
+            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
+            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(settings.gatewayURL)")
+            watcher?.start()
+            client.start()
+            let systemd = SystemdNotifier.fromProcessEnvironment()
+            try? systemd.notify(.ready, .status("watching \(settings.gatewayURL)"))
+            let signal = stopSignal.wait()
+            let isHalted = signal == Int32(Self.haltByte)
+            try? systemd.notify(.stopping)
+            logger.notice("stopping", metadata: ["signal": "\(isHalted ? "gateway refused credentials" : "\(signal)")"])
+            // Stop reading first, then judge what is left and commit it.
+            client.stop()
+            watcher?.stop()
+            pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
+            try pipeline.finish()
+            try writer.close()
+            let counters = client.counters.snapshot
+            logger.notice("moses-coordinator stopped", metadata: [
+                "gateway.frames": "\(counters.framesIn)", "engine.violations": "\(pipeline.engineCounters.violations)",
+            ])
+            if isHalted { throw ExitCode(78) }
+        }
+
+        /// Written to the signal pipe when the client halts on a fatal rejection.
+        static let haltByte: UInt8 = 255
+
+        /// The token from the token file, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
+        func readToken(from tokenFile: String?) throws -> String? {
+            if let tokenFile {
+                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
+                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
+                }
+                let text = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
+                return text.isEmpty ? nil : text
+            }
+            if let value = getenv("OPENCLAW_GATEWAY_TOKEN") {
+                let text = String(cString: value)
+                return text.isEmpty ? nil : text
+            }
+            return nil
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a byte on a pipe the main thread waits on (the self-pipe
+/// trick: the handler only writes, which is async-signal-safe).
+struct SignalPipe {
+    private let readEnd: Int32
+
+    init(signals: [Int32]) throws {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw ExitCode.failure }
+        readEnd = ends[0]
+        signalPipeWriteEnd.store(ends[1], ordering: .relaxed)
+        for number in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = signalPipeHandler
+            sigemptyset(&action.sa_mask)
+            sigaction(number, &action, nil)
+        }
+    }
+
+    /// Wakes `wait()` with `byte` from any thread.
+    static func notify(_ byte: UInt8) {
+        var value = byte
+        _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &value, 1)
+    }
+
+    /// Blocks until a signal (or `notify`) arrives; returns its number (or byte).
+    func wait() -> Int32 {
+        var byte: UInt8 = 0
+        while true {
+            let count = read(readEnd, &byte, 1)
+            if count == 1 { return Int32(byte) }
+            if count < 0 && errno == EINTR { continue }
+            return 0
+        }
+    }
+}
+
+/// The pipe's write end for the handler (an atomic: readable from a signal handler).
+let signalPipeWriteEnd = Atomic<Int32>(-1)
+
+/// The signal handler: a plain global function writing the signal number to the pipe.
+func signalPipeHandler(_ number: Int32) {
+    var byte = UInt8(truncatingIfNeeded: number)
+    _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &byte, 1)
+}
+
+/// Hands MO§ES file changes to the pipeline once it exists (the watcher is created first,
+/// to read the initial state). `Sendable`: the pipeline reference sits in a mutex.
+final class PipelineBox: Sendable {
+    private let pipeline = Mutex<GatewayPipeline?>(nil)
+
+    func set(_ value: GatewayPipeline) { pipeline.withLock { $0 = value } }
+
+    /// Judges a ledger entry or a state change (the watcher's thread).
+    func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {
+        guard let pipeline = pipeline.withLock({ $0 }) else { return }
+        switch change {
+        case let .ledger(.entry(entry)):
+            pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)))
+        case let .ledger(.refused(line, reason)):
+            logger.info("ledger line skipped", metadata: ["ledger.line": "\(line)", "error": "\(reason)"])
+        case let .state(state):
+            pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)))
+        case let .stateRefused(reason):
+            logger.warning("state file not usable; the previous state stays in force", metadata: ["error": "\(reason)"])
+        }
+    }
+}

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Gateway
+import Logging
+import WireFormats
+
+extension MosesCoordinator {
+    /// `moses-coordinator simulate`: the embedded OpenClaw gateway simulator on its own.
+    struct Simulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the embedded OpenClaw gateway simulator on a loopback port.",
+            discussion: """
+                A strict stand-in for an OpenClaw Gateway (challenge, signed device connect, \
+                token, protocol range, hello-ok, ticks, sessions.* and chat.history) for trying \
+                `run` without a real gateway. It listens on 127.0.0.1 only, prints \
+                "listening on ws://127.0.0.1:<port>" on standard output, plays the scenario \
+                (JSON lines: {"send": frame}, {"record": frame}, {"sleepMs": n}, \
+                {"ledger": entry}, {"state": {...}}, {"waitForClients": n}, …) once a client is \
+                ready, and serves until SIGINT or SIGTERM.
+
+                Exit status: 0 after a signal, 1 when it cannot listen or read the scenario.
+
+                Example:
+                  moses-coordinator simulate --port 18789 --token-file token --scenario scenario.jsonl
+                """
+        )
+
+        @Option(help: "The loopback port (0 picks a free one).")
+        var port = 18789
+
+        @Option(help: ArgumentHelp("A file holding the token clients must send (none: any token).", valueName: "file"))
+        var tokenFile: String?
+
+        @Option(help: ArgumentHelp("A scenario to play (JSON lines).", valueName: "file"))
+        var scenario: String?
+
+        @Option(help: "The protocol version the simulated gateway speaks.")
+        var protocolVersion = 4
+
+        @Option(help: "Milliseconds between ticks.")
+        var tickIntervalMs = 15_000
+
+        @Option(help: ArgumentHelp("Where {\"ledger\": …} steps append lines.", valueName: "path"))
+        var ledger: String?
+
+        @Option(help: ArgumentHelp("Where {\"state\": …} steps write the governance state.", valueName: "path"))
+        var state: String?
+
+        func run() throws {
+            var configuration = GatewaySimulatorConfiguration()
+            configuration.port = port
+            configuration.protocolVersion = protocolVersion
+            configuration.tickIntervalMs = tickIntervalMs
+            configuration.ledgerPath = ledger
+            configuration.statePath = state
+            if let tokenFile {
+                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
+                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
+                }
+                configuration.token = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
+            }
+            var steps: [ScenarioStep] = []
+            if let scenario {
+                guard let bytes = try? DeviceIdentity.readFile(at: scenario) else {
+                    throw ValidationError("Cannot read the scenario file '\(scenario)'.")
+                }
+                steps = [.waitForClients(1)] + (try Scenario(jsonLines: String(decoding: bytes, as: UTF8.self))).steps
+            }
+            let stopSignal = try SignalPipe(signals: [SIGINT, SIGTERM])
+            let logger = Logger(label: "moses.simulate")
+            let simulator = GatewaySimulator(configuration: configuration, logger: logger)
+            let boundPort = try simulator.start()
+            var output = LineWriter(descriptor: 1, capacity: 0)
+            output.write("listening on ws://127.0.0.1:\(boundPort)")
+            if !steps.isEmpty { simulator.play(steps) }
+            _ = stopSignal.wait()
+            simulator.stop()
+        }
+    }
+}

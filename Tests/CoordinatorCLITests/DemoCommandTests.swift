@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// `demo` runs the built binary end to end: simulator, lws client, normalizer, engine, store.
+@Suite struct DemoCommandTests {
+    @Test func demoFindsTheSameViolationsAsTheReplayOfItsScenario() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("audit.db").path
+        let result = try CoordinatorBinary.run(["demo", "--format", "json", "--db", database])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let expected = try String(contentsOf: CoordinatorBinary.captures.appendingPathComponent("every-violation.expected.jsonl"), encoding: .utf8)
+        #expect(Set(result.stdout.split(separator: "\n")) == Set(expected.split(separator: "\n")))
+        #expect(result.stderr.contains("moses-coordinator query --db \(database)"))
+        // Stored before printed: the store holds every printed violation.
+        let query = try CoordinatorBinary.run(["query", "--db", database, "--format", "csv", "SELECT count(*) AS n FROM violations"])
+        #expect(query.stdout.contains("\(expected.split(separator: "\n").count)"))
+    }
+
+    @Test func runDryRunNeedsNoTokenOnArgv() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tokenFile = directory.appendingPathComponent("token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data("secret-token\n".utf8))
+        let identity = directory.appendingPathComponent("state/identity.json").path
+        let result = try CoordinatorBinary.run([
+            "run", "--dry-run", "--token-file", tokenFile, "--identity", identity,
+            "--db", directory.appendingPathComponent("audit.db").path,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("token present"))
+        #expect(!result.stdout.contains("secret-token") && !result.stderr.contains("secret-token"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: identity)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+    }
+}
