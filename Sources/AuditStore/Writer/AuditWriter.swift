@@ -46,6 +46,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// A cap on the database size in pages (`PRAGMA max_page_count`); nil for SQLite's
         /// default. Past it, batches fail with `SQLITE_FULL` as on a full disk.
         package var maxPageCount: Int?
+        /// Channels each new violation is queued for in the outbox, in its own transaction.
+        package var notificationChannels: [NotificationChannel] = []
 
         package init() {}
     }
@@ -141,6 +143,7 @@ package final class AuditWriter: @unchecked Sendable {
             try database.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
         self.applier = AuditBatchApplier(database: database)
+        applier.notificationChannels = configuration.notificationChannels
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: StoreLogKey.path] = "\(path)"
