@@ -54,6 +54,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// (`MosesLedgerAppender`) after its batch commits and before `onDurable`. Off by
         /// default; the service turns it on from configuration.
         package var mosesLedgerPath: String?
+        /// Channels each new violation is queued for in the outbox, in its own transaction.
+        package var notificationChannels: [NotificationChannel] = []
 
         package init() {}
     }
@@ -156,6 +158,7 @@ package final class AuditWriter: @unchecked Sendable {
             try database.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
         self.applier = AuditBatchApplier(database: database)
+        applier.notificationChannels = configuration.notificationChannels
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: StoreLogKey.path] = "\(path)"
