@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only Gateway and Notifications import CLibWebsockets (lws's client and
+// Only Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's client and
 // server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
@@ -84,6 +84,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The Prometheus text endpoint: rendering and an lws server-role HTTP listener (lws,
+        // not a new HTTP server dependency, for the same reason as Notifications).
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                "CLibWebsockets",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
@@ -106,6 +115,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
+        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",
