@@ -219,7 +219,7 @@ package final class DeliveryWorker: @unchecked Sendable {
                 NotifyLogKey.channel: "\(head.channel)", NotifyLogKey.outboxID: "\(head.id)",
             ])
         case .failure(let error):
-            if attempts >= configuration.maxAttempts {
+            if attempts >= configuration.maxAttempts || !error.isRetryable {
                 try outbox.markFailed(head.id, attempts: attempts, error: "\(error)")
                 shared.withLock { $0.counters.failed += 1 }
                 logger.error("notification failed, giving up", metadata: [

@@ -22,6 +22,16 @@ package enum NotificationError: Error, Sendable, Equatable, CustomStringConverti
     /// The delivery was interrupted by `stop()`; not counted as an attempt.
     case stopped
 
+    /// False for what another attempt cannot fix: the row's channel is no longer configured
+    /// or the webhook URL is invalid. Everything else (the far end down, slow or refusing) is
+    /// retried with backoff.
+    package var isRetryable: Bool {
+        switch self {
+        case .channelNotConfigured, .invalidWebhookURL: false
+        default: true
+        }
+    }
+
     package var description: String {
         switch self {
         case .invalidWebhookURL(let reason): "invalid webhook URL: \(reason)"

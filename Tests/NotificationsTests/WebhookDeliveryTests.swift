@@ -103,3 +103,23 @@ import WireFormats
         #expect(elapsed >= 290 && elapsed < 2_000, "took \(elapsed) ms")
     }
 }
+
+@Suite struct UnconfiguredChannelTests {
+    /// Rows queued for a channel the configuration no longer has fail at once, not after a
+    /// day of retries, and the other channel still delivers.
+    @Test func rowsOfARemovedChannelFailAtOnce() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let output = directory.file("received.jsonl")
+        let program = Fixtures.script("cat >> '\(output)'", in: directory, name: "notify.sh")
+        try Fixtures.store([Fixtures.violation(1)], at: path, channels: [.webhook, .exec])
+        let worker = try DeliveryWorker(
+            path: path, configuration: Fixtures.fastConfiguration(execProgram: program), logger: Fixtures.logger)
+        worker.start()
+        #expect(waitUntil { worker.outboxCounts.failed == 1 && worker.outboxCounts.delivered == 1 })
+        worker.stop()
+        let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
+        #expect(row.attempts == 1 && row.lastError == "channel webhook is not configured")
+        #expect(Fixtures.contents(of: output) == Fixtures.violation(1).jsonLine + "\n")
+    }
+}
