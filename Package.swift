@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "MosesFilesTests", dependencies: ["MosesFiles"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CLibWebsockets"]),
         .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(

@@ -123,3 +123,38 @@ import WireFormats
         #expect(Fixtures.contents(of: output) == Fixtures.violation(1).jsonLine + "\n")
     }
 }
+
+@Suite struct HTTPSWebhookTests {
+    /// An `https://` webhook with a private CA: the worker delivers over TLS.
+    @Test func deliversOverTLSWithAPrivateCA() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let receiver = try TLSWebhookReceiver(in: directory)
+        defer { receiver.stop() }
+        let violations = (1...2).map { Fixtures.violation($0) }
+        try Fixtures.store(violations, at: path, channels: [.webhook])
+        var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
+        configuration.caFilePath = receiver.certificatePath
+        let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
+        worker.start()
+        #expect(waitUntil { worker.outboxCounts.delivered == 2 })
+        worker.stop()
+        #expect(receiver.bodies == violations.map { $0.jsonLine + "\n" })
+    }
+
+    /// Without the CA the server's certificate is refused: nothing is delivered.
+    @Test func refusesAnUntrustedCertificate() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let receiver = try TLSWebhookReceiver(in: directory)
+        defer { receiver.stop() }
+        try Fixtures.store([Fixtures.violation(1)], at: path, channels: [.webhook])
+        var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
+        configuration.maxAttempts = 2
+        let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
+        worker.start()
+        #expect(waitUntil { worker.outboxCounts.failed == 1 })
+        worker.stop()
+        #expect(receiver.bodies.isEmpty)
+    }
+}
