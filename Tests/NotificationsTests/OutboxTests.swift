@@ -33,3 +33,18 @@ import WireFormats
         #expect(try Outbox(path: path).counts() == OutboxCounts())
     }
 }
+
+@Suite struct OutboxRetentionTests {
+    /// Deleting an old violation (retention) keeps its outbox row, without the link.
+    @Test func deletingAViolationKeepsItsNotification() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        try Fixtures.store([Fixtures.violation(1)], at: path, channels: [.webhook])
+        let database = try AuditDatabase.openWriter(path: path)
+        try database.execute(sql: "DELETE FROM violations")
+        let rows = try Outbox(path: path).rows(of: "webhook")
+        #expect(rows.count == 1)
+        #expect(rows.first?.violationID == nil)
+        #expect(rows.first?.payload == Fixtures.violation(1).jsonLine)
+    }
+}
