@@ -9,7 +9,9 @@ package enum OutboxSchema {
     static let outboxTable = """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,
-            violation_id INTEGER REFERENCES violations (id),
+            -- SET NULL: retention may delete an old violation; its notification (the payload
+            -- holds the whole violation) stays as history.
+            violation_id INTEGER REFERENCES violations (id) ON DELETE SET NULL,
             channel TEXT NOT NULL,
             kind TEXT NOT NULL DEFAULT 'violation',
             rule TEXT NOT NULL DEFAULT '',
