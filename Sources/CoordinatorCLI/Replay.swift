@@ -66,8 +66,10 @@ extension MosesCoordinator {
             }
             try reader.forEach({ event in
                 let disposition = engine.process(event, into: &found)
-                if let writer, let record = AuditRecord.observation(of: event, disposition: disposition, policy: policy) {
-                    _ = writer.enqueue(record)
+                if let writer {
+                    for record in AuditRecord.observations(of: event, disposition: disposition, engine: engine) {
+                        _ = writer.enqueue(record)
+                    }
                 }
                 if !found.isEmpty { printFound() }
             }, refused: { error in

@@ -94,6 +94,9 @@ import Testing
         // 8 violations, 19 responses (one per run, not per frame), 3 tool calls, 18 ledger
         // lines, 3 state changes, 8 chained ledger rows; the second replay adds nothing.
         #expect(seen == ["8,19,3,18,3,8", "8,19,3,18,3,8"])
+        let conversation = try CoordinatorBinary.run(["query", "--db", db, "--format", "csv",
+            "SELECT conversation, cycle_position, responses, tool_calls, violations FROM conversations"])
+        #expect(conversation.stdout.split(separator: "\n").last == "discord:group:4242,awaiting primary,19,3,7")
         let verify = try CoordinatorBinary.run(["verify", "--db", db])
         #expect(verify.status == 0, "stdout: \(verify.stdout) stderr: \(verify.stderr)")
     }

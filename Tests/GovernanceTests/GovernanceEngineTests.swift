@@ -81,3 +81,21 @@ import Testing
         #expect(outcomes == [.counted, .judged, .judged, .duplicate, .judged, .duplicate, .notGoverned, .counted, .notGoverned, .counted])
     }
 }
+
+@Suite struct ConversationSummaryTests {
+    @Test func summaryTracksCycleAndCounts() throws {
+        var script = EventScript(state: quiet)
+        script.run(audited("primary", run: "a", at: 1_000), tool("primary", "read", run: "a", at: 1_100))
+        var summary = try #require(script.engine.summary(ofConversation: group))
+        #expect(summary.cyclePosition == "awaiting secondary")
+        #expect((summary.firstSeen, summary.lastSeen) == (1_000, 1_100), "ledger lines belong to no conversation")
+        #expect((summary.responses, summary.toolCalls, summary.violations) == (1, 1, 0))
+        script.run(audited("observer", run: "b", at: 2_000))
+        summary = try #require(script.engine.summary(ofConversation: group))
+        #expect(summary.cyclePosition == "awaiting secondary", "a violation leaves the cycle as it was")
+        #expect(summary.violations == 1)
+        script.run(audited("secondary", run: "c", at: 3_000), audited("observer", run: "d", at: 4_000))
+        #expect(script.engine.summary(ofConversation: group)?.cyclePosition == "awaiting primary")
+        #expect(script.engine.summary(ofConversation: "elsewhere") == nil)
+    }
+}

@@ -1,6 +1,25 @@
 import Governance
 
 extension AuditRecord {
+    /// The rows to store for an event the engine just processed: what `observation` gives
+    /// and, after a judged response or tool call, the conversation's bookkeeping.
+    package static func observations(
+        of event: GovernanceEvent, disposition: GovernanceEngine.Disposition, engine: GovernanceEngine
+    ) -> [AuditRecord] {
+        guard let record = observation(of: event, disposition: disposition, policy: engine.policy) else { return [] }
+        let conversation: String
+        switch event.kind {
+        case .response(let response): conversation = response.session.conversation
+        case .toolCall(let call): conversation = call.session.conversation
+        default: return [record]
+        }
+        guard let summary = engine.summary(ofConversation: conversation) else { return [record] }
+        return [record, .conversation(ConversationRecord(
+            conversation: summary.conversation, firstSeen: summary.firstSeen, lastSeen: summary.lastSeen,
+            cyclePosition: summary.cyclePosition, responses: Int64(summary.responses),
+            toolCalls: Int64(summary.toolCalls), violations: Int64(summary.violations)))]
+    }
+
     /// What the store keeps of an event the engine judged, or nil for events it only
     /// counts (deltas, ticks, run boundaries) and for frames that repeat a response or tool
     /// call already judged. Live runs and replays store the same rows through this.

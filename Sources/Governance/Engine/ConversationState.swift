@@ -2,8 +2,13 @@
 /// drift counting needs. Kept small (100,000 live conversations must fit in 64 MB): run ids
 /// are kept as stable hashes, session keys are rebuilt from the agent and conversation.
 struct ConversationState: Sendable {
-    /// Event time of the last event that touched this conversation.
+    /// Event time of the first and the last event that touched this conversation.
+    var firstSeen: Int64
     var lastSeen: Int64
+    /// What was judged here since the conversation was (re)created, for the store.
+    var responses: UInt32 = 0
+    var toolCalls: UInt32 = 0
+    var violations: UInt32 = 0
     /// Index in `Policy.sequence` of the last accepted role of the open cycle; -1 when no
     /// cycle is open.
     var lastAcceptedPosition: Int = -1
@@ -22,6 +27,7 @@ struct ConversationState: Sendable {
     var agents: [AgentSlot] = []
 
     init(lastSeen: Int64, epoch: UInt64) {
+        self.firstSeen = lastSeen
         self.lastSeen = lastSeen
         self.interventionEpoch = epoch
     }

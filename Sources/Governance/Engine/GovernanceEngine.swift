@@ -31,6 +31,19 @@ package struct GovernanceEngine: Sendable {
 
     /// Conversations currently remembered.
     package var conversationCount: Int { conversations.count }
+    /// Where one conversation stands, or nil when it is not (or no longer) remembered.
+    package func summary(ofConversation conversation: String) -> ConversationSummary? {
+        guard let state = conversations[conversation] else { return nil }
+        let next = state.lastAcceptedPosition + 1
+        let position = state.lastAcceptedPosition < 0 || next >= policy.sequence.count
+            ? "awaiting \(policy.sequence.first?.rawValue ?? "none")"
+            : "awaiting \(policy.sequence[next].rawValue)"
+        return ConversationSummary(
+            conversation: conversation, firstSeen: state.firstSeen, lastSeen: state.lastSeen,
+            cyclePosition: position, responses: Int(state.responses), toolCalls: Int(state.toolCalls),
+            violations: Int(state.violations))
+    }
+
     /// Responses still inside the audit grace period.
     package var pendingAuditCount: Int { pendingAudits.count }
 
@@ -198,6 +211,7 @@ package struct GovernanceEngine: Sendable {
             return .duplicate
         }
         counters.responses += 1
+        conversations[response.session.conversation]?.responses &+= 1
         if let pending { pendingAudits.append(pending) }
         emit(found, into: &violations)
         return .judged
@@ -239,6 +253,7 @@ package struct GovernanceEngine: Sendable {
         }
         if isDuplicate { return .duplicate }
         counters.toolCalls += 1
+        conversations[call.session.conversation]?.toolCalls &+= 1
         emit(found, into: &violations)
         return .judged
     }
@@ -351,6 +366,7 @@ package struct GovernanceEngine: Sendable {
     private mutating func emit(_ found: [Violation], into violations: inout [Violation]) {
         for violation in found {
             counters.violationsByRule[RuleID.allCases.firstIndex(of: violation.rule)!] += 1
+            if !violation.conversation.isEmpty { conversations[violation.conversation]?.violations &+= 1 }
         }
         violations.append(contentsOf: found)
     }
