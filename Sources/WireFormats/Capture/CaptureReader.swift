@@ -24,7 +24,8 @@ import Governance
 /// yields `.refused` with a `FrameError` carrying its 1-based line number; the caller counts
 /// it (so do `counters`) and goes on.
 ///
-/// Owns its file descriptor and normalizer; used from one thread, not `Sendable`.
+/// Owns its file descriptor (closed in `deinit`) and its normalizer. `~Copyable`: it has one
+/// owner at a time, which may move it to another thread but never shares it.
 package struct CaptureReader: ~Copyable {
     /// One line's outcome.
     package enum Item {
