@@ -67,12 +67,14 @@ import WireFormats
         #expect(CaptureBenchmark.bareScan(Array("{\"a\":\"}\\\"{\"}\n\n[1,{}]\n{\"open\":[\n".utf8)) == 2)
     }
 
-    /// The release-build figures for the README: `MOSES_BENCH_EVENTS=5000000 swift test -c release
-    /// --filter CaptureBenchmarkTests/throughput`. Skipped unless the variable is set.
+    /// The release-build figures for the README: `MOSES_BENCH_EVENTS=5000000
+    /// [MOSES_BENCH_CONVERSATIONS=1000] swift test -c release --filter
+    /// CaptureBenchmarkTests/throughput`. Skipped unless MOSES_BENCH_EVENTS is set.
     @Test(.enabled(if: getenv("MOSES_BENCH_EVENTS") != nil))
     func throughput() throws {
         let events = Int(String(cString: getenv("MOSES_BENCH_EVENTS"))) ?? 1_000_000
-        let capture = CaptureBenchmark.generateRealisticCapture(events: events, conversations: 1000, seed: 42)
+        let conversations = getenv("MOSES_BENCH_CONVERSATIONS").flatMap { Int(String(cString: $0)) } ?? 1000
+        let capture = CaptureBenchmark.generateRealisticCapture(events: events, conversations: conversations, seed: 42)
         // Thread CPU time, not wall time: the build machine is shared, and a descheduled
         // thread would otherwise count against whichever loop it happened to be in.
         func measure(_ body: () throws -> Void) rethrows -> Double {
@@ -121,7 +123,7 @@ import WireFormats
                 try reader.forEach { engine.process($0, into: &violations) }
             })
         }
-        print("bench: \(events) events, \(capture.count) bytes, \(deltas) deltas; best of 3, thread CPU time")
+        print("bench: \(events) events, \(conversations) conversations, \(capture.count) bytes, \(deltas) deltas; best of 3, thread CPU time")
         print("bench: bare scan        \(Int(Double(events) / bare)) events/s (\(bare) s)")
         print("bench: scan only        \(Int(Double(events) / scanOnly)) events/s (\(scanOnly) s, \(scanned) frames)")
         print("bench: scan+normalize   \(Int(Double(events) / full)) events/s (\(full) s)")

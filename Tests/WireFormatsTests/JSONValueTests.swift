@@ -70,6 +70,12 @@ import WireFormats
         #expect(value.pythonJSONString(.canonical) == #"{"Ａ":1,"😀":2}"#)
     }
 
+    @Test func keysTiedOnTheirFirstEightBytesSortByTheRest() throws {
+        // python3: json.dumps(d, sort_keys=True, separators=(',',':'), ensure_ascii=False)
+        let value = try JSONValue.parse(#"{"abcdefgh2":1,"abcdefgh1":2,"abcdefgh":3,"ab\u0000":4,"ab":5,"\u00e9":6,"z":7,"abcdefgh\u00e9":8}"#)
+        #expect(value.pythonJSONString(.canonical) == #"{"ab":5,"ab\u0000":4,"abcdefgh":3,"abcdefgh1":2,"abcdefgh2":1,"abcdefghé":8,"z":7,"é":6}"#)
+    }
+
     /// Every ASCII code point plus boundary scalars, against python3's `json.dumps(s)` and
     /// `json.dumps(s, ensure_ascii=False)` for s = chr(0)…chr(0x80) + "\xff\u2028\uffff\U00010000\U0010ffff".
     @Test func stringEscapingMatchesPythonForEveryASCIIByte() {

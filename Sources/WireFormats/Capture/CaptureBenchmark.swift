@@ -74,14 +74,19 @@ package enum CaptureBenchmark {
 
     // MARK: Generation
 
+    /// One conversation's place in its script: a few integers, so that generating for
+    /// 100,000 conversations costs a few MB. The cumulative assistant text is rebuilt from
+    /// `textSeed` and `wordCount` when needed instead of being stored.
     private struct Conversation {
-        var group: Int
-        var roleIndex = 0
-        var run = 0
+        var group: Int32
+        var roleIndex: Int32 = 0
+        var run: Int32 = 0
         /// Position inside the current run's script; 0 = not started.
-        var step = 0
-        var deltas = 0
-        var text: [UInt8] = []
+        var step: Int32 = 0
+        var deltas: Int32 = 0
+        var wordCount: Int32 = 0
+        var textLength: Int32 = 0
+        var textSeed: UInt64 = 0
     }
 
     private struct Generator {
@@ -91,10 +96,11 @@ package enum CaptureBenchmark {
         var records = 0
         var ledgerHash = MosesLedgerRecord.zeroHash
         var stateIndex = 0
+        var textScratch: [UInt8] = []
 
         init(conversations count: Int, seed: UInt64) {
             random = SplitMix(seed: seed)
-            conversations = (0..<count).map { Conversation(group: 1000 + $0) }
+            conversations = (0..<count).map { Conversation(group: Int32(1000 + $0)) }
         }
 
         mutating func appendRecord(to output: inout [UInt8]) {
@@ -112,20 +118,21 @@ package enum CaptureBenchmark {
             }
             let index = Int(random.next() % UInt64(conversations.count))
             var conversation = conversations[index]
-            conversations[index].text = []  // keep the copy's text buffer uniquely referenced
             advance(&conversation, to: &output)
             conversations[index] = conversation
         }
 
         mutating func advance(_ conversation: inout Conversation, to output: inout [UInt8]) {
-            let role = CaptureBenchmark.roles[conversation.roleIndex]
+            let role = CaptureBenchmark.roles[Int(conversation.roleIndex)]
             let key = "agent:\(role):discord:group:\(conversation.group)"
             let runID = "run-\(conversation.group)-\(conversation.run)"
             conversation.step += 1
             switch conversation.step {
             case 1:
-                conversation.deltas = 30 + Int(random.next() % 21)
-                conversation.text.removeAll(keepingCapacity: true)
+                conversation.deltas = 30 + Int32(random.next() % 21)
+                conversation.textSeed = random.next()
+                conversation.wordCount = 0
+                conversation.textLength = 0
                 append(.gateway, #"{"type":"event","event":"agent","seq":\#(records),"payload":{"runId":"\#(runID)","seq":1,"stream":"lifecycle","ts":\#(time),"sessionKey":"\#(key)","data":{"phase":"start","startedAt":\#(time)}}}"#, to: &output)
             case 2:
                 append(.gateway, #"{"type":"event","event":"agent","payload":{"runId":"\#(runID)","seq":2,"stream":"tool","ts":\#(time),"sessionKey":"\#(key)","data":{"phase":"start","name":"exec","toolCallId":"call-\#(records)","args":{"command":"python3 ~/.openclaw/skills/moses-governance/scripts/audit_stub.py log --agent \#(role) --action respond"}}}}"#, to: &output)
@@ -138,12 +145,15 @@ package enum CaptureBenchmark {
                 ledgerHash = record.hash ?? ledgerHash
                 append(.ledger, record.fileLine, to: &output)
             case 5..<(5 + conversation.deltas):
-                let word = CaptureBenchmark.words[Int(random.next() % UInt64(CaptureBenchmark.words.count))]
-                if conversation.text.count < 160 {
-                    conversation.text.append(contentsOf: word.utf8)
-                    conversation.text.append(UInt8(ascii: " "))
+                let word: String
+                if conversation.textLength < 160 {
+                    word = Self.word(seed: conversation.textSeed, at: conversation.wordCount)
+                    conversation.wordCount += 1
+                    conversation.textLength += Int32(word.utf8.count) + 1
+                } else {
+                    word = CaptureBenchmark.words[Int(random.next() % UInt64(CaptureBenchmark.words.count))]
                 }
-                let text = String(decoding: conversation.text, as: UTF8.self)
+                let text = self.text(of: conversation)
                 let seq = conversation.step
                 if conversation.step % 2 == 0 {
                     append(.gateway, #"{"type":"event","event":"agent","seq":\#(records),"payload":{"runId":"\#(runID)","seq":\#(seq),"stream":"assistant","ts":\#(time),"sessionKey":"\#(key)","data":{"text":"\#(text)","delta":"\#(word) "}}}"#, to: &output)
@@ -151,17 +161,33 @@ package enum CaptureBenchmark {
                     append(.gateway, #"{"type":"event","event":"chat","seq":\#(records),"payload":{"runId":"\#(runID)","sessionKey":"\#(key)","agentId":"\#(role)","seq":\#(seq),"state":"delta","deltaText":"\#(word) ","message":{"role":"assistant","content":[{"type":"text","text":"\#(text)"}],"timestamp":\#(time)}}}"#, to: &output)
                 }
             case 5 + conversation.deltas:
-                let text = String(decoding: conversation.text, as: UTF8.self)
+                let text = self.text(of: conversation)
                 append(.gateway, #"{"type":"event","event":"chat","seq":\#(records),"payload":{"runId":"\#(runID)","sessionKey":"\#(key)","agentId":"\#(role)","seq":\#(conversation.step),"state":"final","message":{"role":"assistant","content":[{"type":"text","text":"\#(text)"}],"timestamp":\#(time)},"stopReason":"stop"}}"#, to: &output)
             case 6 + conversation.deltas:
-                let text = String(decoding: conversation.text, as: UTF8.self)
+                let text = self.text(of: conversation)
                 append(.gateway, #"{"type":"event","event":"session.message","payload":{"sessionKey":"\#(key)","agentId":"\#(role)","runId":"\#(runID)","messageId":"m-\#(records)","message":{"role":"assistant","content":[{"type":"text","text":"\#(text)"}],"timestamp":\#(time)}}}"#, to: &output)
             default:
                 append(.gateway, #"{"type":"event","event":"agent","seq":\#(records),"payload":{"runId":"\#(runID)","seq":\#(conversation.step),"stream":"lifecycle","ts":\#(time),"sessionKey":"\#(key)","data":{"phase":"end","startedAt":\#(time),"endedAt":\#(time)}}}"#, to: &output)
                 conversation.step = 0
                 conversation.run += 1
-                conversation.roleIndex = (conversation.roleIndex + 1) % CaptureBenchmark.roles.count
+                conversation.roleIndex = (conversation.roleIndex + 1) % Int32(CaptureBenchmark.roles.count)
             }
+        }
+
+        /// Word `index` of the text seeded with `seed`.
+        static func word(seed: UInt64, at index: Int32) -> String {
+            var mixer = SplitMix(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+            return CaptureBenchmark.words[Int(mixer.next() % UInt64(CaptureBenchmark.words.count))]
+        }
+
+        /// The conversation's cumulative assistant text so far.
+        mutating func text(of conversation: Conversation) -> String {
+            textScratch.removeAll(keepingCapacity: true)
+            for index in 0..<conversation.wordCount {
+                textScratch.append(contentsOf: Self.word(seed: conversation.textSeed, at: index).utf8)
+                textScratch.append(UInt8(ascii: " "))
+            }
+            return String(decoding: textScratch, as: UTF8.self)
         }
 
         mutating func append(_ source: CaptureWriter.Source, _ data: String, to output: inout [UInt8]) {

@@ -24,7 +24,8 @@ import Governance
 /// yields `.refused` with a `FrameError` carrying its 1-based line number; the caller counts
 /// it (so do `counters`) and goes on.
 ///
-/// Owns its file descriptor and normalizer; used from one thread, not `Sendable`.
+/// Owns its file descriptor (closed in `deinit`) and its normalizer. `~Copyable`: it has one
+/// owner at a time, which may move it to another thread but never shares it.
 package struct CaptureReader: ~Copyable {
     /// One line's outcome.
     package enum Item {
@@ -140,7 +141,10 @@ package struct CaptureReader: ~Copyable {
         while true {
             guard let (lineStart, lineEnd) = try nextLine() else { return nil }
             let bytes = buffer  // a second reference, so `self` stays free to mutate below
-            let item = bytes.withUnsafeBytes { all in line(in: all, from: lineStart, to: lineEnd) }
+            var item: Item?
+            bytes.withUnsafeBytes { all in
+                line(in: all, from: lineStart, to: lineEnd, { item = .event($0) }, refused: { item = .refused($0) })
+            }
             if let item { return item }
         }
     }
@@ -161,11 +165,7 @@ package struct CaptureReader: ~Copyable {
                     while lineStart < limit, let found = memchr(base + lineStart, 0x0A, limit - lineStart) {
                         let newline = UnsafeRawPointer(found) - base
                         let lineEnd = newline - lineStart > maximumLineBytes ? -1 : newline
-                        switch line(in: all, from: lineStart, to: lineEnd) {
-                        case .event(let event)?: body(event)
-                        case .refused(let error)?: refused(error)
-                        case nil: break
-                        }
+                        line(in: all, from: lineStart, to: lineEnd, body, refused: refused)
                         lineStart = newline + 1
                     }
                 }
@@ -180,15 +180,18 @@ package struct CaptureReader: ~Copyable {
         }
     }
 
-    /// Handles the line at `lineStart..<lineEnd` of `all` (`lineEnd` -1: oversized);
-    /// nil for a blank line.
+    /// Handles the line at `lineStart..<lineEnd` of `all` (`lineEnd` -1: oversized), passing
+    /// its event to `body` or its refusal to `refused`; a blank line calls neither.
     @inline(__always)
-    private mutating func line(in all: UnsafeRawBufferPointer, from lineStart: Int, to lineEnd: Int) -> Item? {
+    private mutating func line(
+        in all: UnsafeRawBufferPointer, from lineStart: Int, to lineEnd: Int,
+        _ body: (GovernanceEvent) -> Void, refused: (FrameError) -> Void
+    ) {
         lineNumber += 1
         counters.lines &+= 1
         if lineEnd < 0 {
             counters.oversized &+= 1
-            return .refused(FrameError(.oversized, at: maximumLineBytes, line: lineNumber))
+            return refused(FrameError(.oversized, at: maximumLineBytes, line: lineNumber))
         }
         var contentEnd = lineEnd
         if contentEnd > lineStart, all[contentEnd - 1] == 0x0D { contentEnd -= 1 }
@@ -196,9 +199,9 @@ package struct CaptureReader: ~Copyable {
         while index < contentEnd, all[index] == 0x20 || all[index] == 0x09 || all[index] == 0x0D { index += 1 }
         if index == contentEnd {
             counters.blankLines &+= 1
-            return nil
+            return
         }
-        return readLine(UnsafeRawBufferPointer(rebasing: all[lineStart..<contentEnd]))
+        readLine(UnsafeRawBufferPointer(rebasing: all[lineStart..<contentEnd]), body, refused: refused)
     }
 
     // MARK: Lines
@@ -283,36 +286,34 @@ package struct CaptureReader: ~Copyable {
 
     // MARK: Records
 
-    private mutating func readLine(_ line: UnsafeRawBufferPointer) -> Item {
+    @inline(__always)
+    private mutating func readLine(
+        _ line: UnsafeRawBufferPointer, _ body: (GovernanceEvent) -> Void, refused: (FrameError) -> Void
+    ) {
         let frame: ScannedFrame
         do {
             frame = try FrameScanner.scan(line)
         } catch {
             counters.malformed &+= 1
-            return .refused(error.on(line: lineNumber))
+            return refused(error.on(line: lineNumber))
         }
-        if frame.source.kind == .absent {
-            counters.rawFrames &+= 1
-            do {
-                let event = try normalizer.normalize(scanned: frame, in: line, receivedAt: lastTime)
-                lastTime = event.at
-                return .event(event)
-            } catch {
-                counters.malformed &+= 1
-                return .refused(error.on(line: lineNumber))
-            }
-        }
+        let event: GovernanceEvent
         do {
-            let event = try wrappedRecord(frame, line)
-            lastTime = event.at
-            return .event(event)
+            if frame.source.kind == .absent {
+                counters.rawFrames &+= 1
+                event = try normalizer.normalize(scanned: frame, in: line, receivedAt: lastTime)
+            } else {
+                event = try wrappedRecord(frame, line)
+            }
         } catch {
             counters.malformed &+= 1
-            return .refused(error.on(line: lineNumber))
+            return refused(error.on(line: lineNumber))
         }
+        lastTime = event.at
+        body(event)
     }
 
-    private mutating func wrappedRecord(_ frame: ScannedFrame, _ line: UnsafeRawBufferPointer) throws(FrameError) -> GovernanceEvent {
+    private mutating func wrappedRecord(_ frame: borrowing ScannedFrame, _ line: UnsafeRawBufferPointer) throws(FrameError) -> GovernanceEvent {
         let bytes = FrameBytes(line)
         guard frame.at.kind == .number, let at = bytes.int64(frame.at) else {
             throw frame.at.kind == .absent
@@ -326,9 +327,7 @@ package struct CaptureReader: ~Copyable {
         }
         if bytes.string(frame.source, equals: "gateway") {
             counters.gatewayRecords &+= 1
-            var event = try normalizer.normalize(scanned: frame, in: line, receivedAt: at)
-            event.at = at
-            return event
+            return try normalizer.normalize(scanned: frame, in: line, receivedAt: at, time: .received)
         }
         let data = UnsafeRawBufferPointer(rebasing: line[Int(frame.data.start)..<Int(frame.data.end)])
         if bytes.string(frame.source, equals: "ledger") {

@@ -99,6 +99,7 @@ private struct JSONValueParser {
         guard depth <= JSONValue.maximumDepth else { throw FrameError(.tooDeep, at: index) }
         index += 1
         var members: [JSONValue.Member] = []
+        members.reserveCapacity(16)  // a ledger entry has 12 to 14 members
         skipWhitespace()
         guard index < bytes.count else { throw FrameError(.truncated, at: index) }
         if bytes[index] == UInt8(ascii: "}") {

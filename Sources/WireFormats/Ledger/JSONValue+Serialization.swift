@@ -18,6 +18,7 @@ extension JSONValue {
     /// O(size), plus O(k log k) per object of k members for `.canonical`.
     package func pythonJSON(_ style: PythonStyle) -> [UInt8] {
         var output: [UInt8] = []
+        output.reserveCapacity(512)  // a ledger entry is about 400 bytes
         append(to: &output, style: style)
         return output
     }
@@ -45,7 +46,7 @@ extension JSONValue {
             if style == .canonical {
                 // Python sorts str keys by code point; UTF-8 byte order is code point order
                 // (Swift's String `<` is not: it compares canonical equivalence).
-                entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                entries = Self.sortedByCodePoint(entries)
             }
             output.append(UInt8(ascii: "{"))
             for (position, member) in entries.enumerated() {
@@ -57,6 +58,29 @@ extension JSONValue {
             }
             output.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `members` in Python's `str` order of their keys: by code point, which is the order of
+    /// the UTF-8 bytes (Swift's String `<` is not: it compares canonical equivalence). Sorts
+    /// on each key's first eight bytes and compares whole keys only on a tie.
+    private static func sortedByCodePoint(_ members: [Member]) -> [Member] {
+        var order: [(prefix: UInt64, index: Int)] = []
+        order.reserveCapacity(members.count)
+        for (index, member) in members.enumerated() {
+            var prefix: UInt64 = 0
+            var taken = 0
+            for byte in member.key.utf8.prefix(8) {
+                prefix = prefix << 8 | UInt64(byte)
+                taken += 1
+            }
+            prefix <<= UInt64(8 * (8 - taken))
+            order.append((prefix, index))
+        }
+        order.sort { first, second in
+            if first.prefix != second.prefix { return first.prefix < second.prefix }
+            return members[first.index].key.utf8.lexicographicallyPrecedes(members[second.index].key.utf8)
+        }
+        return order.map { members[$0.index] }
     }
 
     private static func appendItemSeparator(to output: inout [UInt8], style: PythonStyle) {

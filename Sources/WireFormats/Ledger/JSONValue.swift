@@ -2,8 +2,9 @@
 /// (duplicates included), numbers as their source text, strings decoded.
 ///
 /// Used for MO§ES ledger lines and capture wrappers, not on the per-frame hot path (that is
-/// `FrameScanner`). A value type: any thread.
-package indirect enum JSONValue: Sendable, Equatable {
+/// `FrameScanner`). A value type: any thread. Not `indirect`: arrays and member lists
+/// already live on the heap, so strings and numbers need no box of their own.
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// A number as written in the source (`1`, `-0.5`, `1e3`), so it re-serializes exactly.

@@ -63,13 +63,28 @@ package struct FrameNormalizer {
         return try normalize(copy, receivedAt: receivedAt)
     }
 
+    /// Which time an event gets.
+    package enum EventTime: Sendable {
+        /// The payload's own time, else the receive time.
+        case payload
+        /// Always the receive time (a capture wrapper's `at`, authoritative for ordering).
+        case received
+    }
+
     /// Normalizes a frame already scanned (by the capture reader, with its wrapper), counting
     /// it as one frame in.
+    ///
+    /// - Parameters:
+    ///   - time: `.received` makes `receivedAt` the event time whatever the payload says.
+    @inline(__always)
     package mutating func normalize(
-        scanned frame: ScannedFrame, in bytes: UnsafeRawBufferPointer, receivedAt: Int64
+        scanned frame: borrowing ScannedFrame, in bytes: UnsafeRawBufferPointer, receivedAt: Int64,
+        time: EventTime = .payload
     ) throws(FrameError) -> GovernanceEvent {
         counters.framesIn &+= 1
-        return try normalizeScanned(frame, in: bytes, receivedAt: receivedAt)
+        var event = try normalizeScanned(frame, in: bytes, receivedAt: receivedAt)
+        if case .received = time { event.at = receivedAt }
+        return event
     }
 
     /// Counts a frame refused before it reached the normalizer (by the capture reader's
@@ -81,7 +96,7 @@ package struct FrameNormalizer {
 
     @inline(__always)
     private mutating func normalizeScanned(
-        _ frame: ScannedFrame, in bytes: UnsafeRawBufferPointer, receivedAt: Int64
+        _ frame: borrowing ScannedFrame, in bytes: UnsafeRawBufferPointer, receivedAt: Int64
     ) throws(FrameError) -> GovernanceEvent {
         let event: GovernanceEvent
         do {
@@ -96,7 +111,7 @@ package struct FrameNormalizer {
 
     // MARK: Dispatch
 
-    private mutating func makeEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func makeEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         if bytes.string(frame.type, equals: "event") {
             let name = frame.event
             guard name.kind == .string else { throw fieldError(name, "event") }
@@ -126,7 +141,7 @@ package struct FrameNormalizer {
 
     // MARK: agent
 
-    private mutating func agentEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func agentEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         try requirePayload(frame)
         let stream = frame.stream
         guard stream.kind == .string else { throw fieldError(stream, "payload.stream") }
@@ -142,7 +157,8 @@ package struct FrameNormalizer {
             return try toolEvent(frame, bytes, at: at)
         }
         guard bytes.string(stream, equals: "lifecycle") else { return GovernanceEvent(at: at, kind: .ignored) }
-        let phase = try requireData(frame).phase
+        try requireData(frame)
+        let phase = frame.phase
         let isStart = bytes.string(phase, equals: "start")
         let isEnd = !isStart && bytes.string(phase, equals: "end")
         let isError = !isStart && !isEnd && bytes.string(phase, equals: "error")
@@ -160,11 +176,11 @@ package struct FrameNormalizer {
     }
 
     /// The agent `tool` stream and `session.tool`: a call on phase `start`, else a delta.
-    private mutating func toolEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, at: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func toolEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, at: Int64) throws(FrameError) -> GovernanceEvent {
         try requirePayload(frame)
-        let data = try requireData(frame)
-        guard bytes.string(data.phase, equals: "start") else {
-            guard data.phase.kind == .string else { throw fieldError(data.phase, "payload.data.phase") }
+        try requireData(frame)
+        guard bytes.string(frame.phase, equals: "start") else {
+            guard frame.phase.kind == .string else { throw fieldError(frame.phase, "payload.data.phase") }
             return GovernanceEvent(at: at, kind: .streamDelta)
         }
         guard let session = try session(frame, bytes) else { return ignoredWithoutAgent(at: at) }
@@ -181,7 +197,7 @@ package struct FrameNormalizer {
 
     // MARK: chat
 
-    private mutating func chatEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func chatEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         try requirePayload(frame)
         let state = frame.state
         if bytes.string(state, equals: "delta") {
@@ -206,7 +222,7 @@ package struct FrameNormalizer {
 
     // MARK: session.*
 
-    private mutating func sessionMessageEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func sessionMessageEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         try requirePayload(frame)
         let at = try messageTime(frame, bytes) ?? receivedAt
         let role = frame.role
@@ -230,7 +246,7 @@ package struct FrameNormalizer {
         return GovernanceEvent(at: at, kind: .response(Response(session: session, runID: runID, text: text, source: .sessionMessage)))
     }
 
-    private mutating func sessionsChangedEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func sessionsChangedEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         let at = try payloadTime(frame, bytes) ?? receivedAt
         guard frame.sessionKey.isPresent else { return GovernanceEvent(at: at, kind: .sessionsChanged(nil)) }
         guard let session = try session(frame, bytes) else { return ignoredWithoutAgent(at: at) }
@@ -240,7 +256,7 @@ package struct FrameNormalizer {
     // MARK: legacy
 
     /// The seed's `{"type":"session_update","session_id":S,"agent":A[,"text":T][,"ts":ms]}`.
-    private mutating func legacyEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
+    private mutating func legacyEvent(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         let sessionID = try requiredString(frame.sessionID, bytes, "session_id")
         let agent = try requiredString(frame.agent, bytes, "agent")
         guard !sessionID.isEmpty else { throw FrameError(.badValue, at: Int(frame.sessionID.start), field: "session_id") }
@@ -260,19 +276,19 @@ package struct FrameNormalizer {
     }
 
     @inline(__always)
-    private func requirePayload(_ frame: ScannedFrame) throws(FrameError) {
+    private func requirePayload(_ frame: borrowing ScannedFrame) throws(FrameError) {
         guard frame.payload.kind == .object else { throw fieldError(frame.payload, "payload") }
     }
 
-    /// The frame itself, once `payload.data` is known to be an object.
-    private func requireData(_ frame: ScannedFrame) throws(FrameError) -> ScannedFrame {
+    /// Checks that `payload.data` is an object.
+    @inline(__always)
+    private func requireData(_ frame: borrowing ScannedFrame) throws(FrameError) {
         guard frame.payloadData.kind == .object else { throw fieldError(frame.payloadData, "payload.data") }
-        return frame
     }
 
     /// The speaker: `payload.agentId` else the session key's agent; nil (not an error) when
     /// the key names no agent, as `cron:…` keys do.
-    private func session(_ frame: ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> SessionRef? {
+    private func session(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> SessionRef? {
         guard let key = try optionalString(frame.sessionKey, bytes, "payload.sessionKey") else { return nil }
         let agentID = try optionalString(frame.agentID, bytes, "payload.agentId")
         return SessionRef(sessionKey: key, agentID: agentID.flatMap { $0.isEmpty ? nil : $0 })
@@ -280,13 +296,13 @@ package struct FrameNormalizer {
 
     /// The event time of chat and session messages: `message.timestamp`, else `payload.ts`,
     /// else the frame's `ts`.
-    private func messageTime(_ frame: ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
+    private func messageTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
         if let at = try time(frame.messageTimestamp, bytes) { return at }
         return try payloadTime(frame, bytes)
     }
 
     @inline(__always)
-    private func payloadTime(_ frame: ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
+    private func payloadTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
         if let at = try time(frame.payloadTS, bytes) { return at }
         return try time(frame.ts, bytes)
     }
@@ -310,7 +326,7 @@ package struct FrameNormalizer {
     }
 
     /// The text of `payload.message`: `content` as a string, or its text parts concatenated.
-    private mutating func messageText(_ frame: ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> String {
+    private mutating func messageText(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> String {
         let content = frame.content
         switch content.kind {
         case .string: return bytes.decodedString(content)

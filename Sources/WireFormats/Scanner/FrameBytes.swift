@@ -57,14 +57,21 @@ package struct FrameBytes {
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index &+= 1 }
         var value: Int64 = 0
-        while index < end {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { break }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(Int64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            index &+= 1
+        let digitsEnd = JSONGrammar.endOfDigits(in: bytes, from: index)
+        if digitsEnd &- index <= 18 {
+            // Eighteen digits cannot overflow 63 bits: no checks needed.
+            while index < digitsEnd {
+                value = value &* 10 &+ Int64(bytes[index] &- UInt8(ascii: "0"))
+                index &+= 1
+            }
+        } else {
+            while index < digitsEnd {
+                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(Int64(bytes[index] &- UInt8(ascii: "0")))
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+                index &+= 1
+            }
         }
         if index < end, bytes[index] | 0x20 == UInt8(ascii: "e") || hasExponent(from: index, to: end) {
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[Int(span.start)..<end]), as: UTF8.self)

@@ -262,6 +262,32 @@ package struct FrameScanner {
     /// matches a known key: gateways write plain ASCII keys.
     @inline(__always)
     private mutating func readKey() throws(FrameError) -> (Int, Int) {
+        // Fast path: a plain key of at most 15 bytes directly followed by `:` and a value
+        // (compact JSON, as gateways write it), found with one or two SWAR words. The bytes
+        // before the first flagged byte are plain, so a quote there ends a valid key.
+        let keyStart = index &+ 1
+        if keyStart &+ 18 <= bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            var mask = JSONGrammar.swarAttentionMask(bytes.loadUnaligned(fromByteOffset: keyStart, as: UInt64.self))
+            var offset = 0
+            if mask == 0 {
+                mask = JSONGrammar.swarAttentionMask(bytes.loadUnaligned(fromByteOffset: keyStart &+ 8, as: UInt64.self))
+                offset = 8
+            }
+            if mask != 0 {
+                let length = offset &+ (mask.littleEndian.trailingZeroBitCount &>> 3)
+                let quote = keyStart &+ length
+                if bytes[quote] == UInt8(ascii: "\""), bytes[quote &+ 1] == UInt8(ascii: ":"), bytes[quote &+ 2] > 0x20 {
+                    index = quote &+ 2
+                    return (keyStart, length)
+                }
+            }
+        }
+        return try readKeyInFull()
+    }
+
+    /// `readKey` for keys with escapes, non-ASCII or long keys, whitespace, and errors.
+    @inline(never)
+    private mutating func readKeyInFull() throws(FrameError) -> (Int, Int) {
         guard index < bytes.count else { throw FrameError(.truncated, at: index) }
         guard byte == UInt8(ascii: "\"") else { throw FrameError(.unexpectedByte, at: index) }
         var sawEscape = false

@@ -26,13 +26,6 @@ package enum JSONGrammar {
             // Fast path: eight bytes at a time, jumping straight to the first byte that needs
             // attention (quote, backslash, control or high bit). The lowest flagged byte of
             // the SWAR mask is exact (borrows only create false flags above a true one).
-            // Two words per round while both are plain, then the word that holds the stop.
-            while index &+ 16 <= count {
-                let first = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                let second = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self))
-                if first | second != 0 { break }
-                index &+= 16
-            }
             while index &+ 8 <= count {
                 let mask = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
                 if mask == 0 {
@@ -70,8 +63,9 @@ package enum JSONGrammar {
         // A byte is zero iff (b - 1) & ~b has its high bit set; b < 0x20 iff (b - 0x20) borrows.
         let hasQuote = (quote &- ones) & ~quote & highs
         let hasBackslash = (backslash &- ones) & ~backslash & highs
-        let hasControl = (word &- (ones &* 0x20)) & ~word & highs
-        return hasQuote | hasBackslash | hasControl | (word & highs)
+        // Below 0x20 (the subtraction borrows into the high bit) or 0x80 and above, in one go.
+        let hasControlOrHigh = ((word &- (ones &* 0x20)) | word) & highs
+        return hasQuote | hasBackslash | hasControlOrHigh
     }
 
     /// The index after the escape whose backslash is at `start`.
@@ -170,8 +164,7 @@ package enum JSONGrammar {
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else if isDigit(bytes[index]) {
-            index += 1
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            index = endOfDigits(in: bytes, from: index + 1)
         } else {
             throw FrameError(.badNumber, at: index)
         }
@@ -179,17 +172,39 @@ package enum JSONGrammar {
             index += 1
             guard index < count else { throw FrameError(.truncated, at: index) }
             guard isDigit(bytes[index]) else { throw FrameError(.badNumber, at: index) }
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            index = endOfDigits(in: bytes, from: index + 1)
         }
         if index < count, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
             if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < count else { throw FrameError(.truncated, at: index) }
             guard isDigit(bytes[index]) else { throw FrameError(.badNumber, at: index) }
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            index = endOfDigits(in: bytes, from: index + 1)
         }
         // "01" and "1x" are caught by the caller's next-token check; "-01" and "01" here.
         if index < count, isDigit(bytes[index]) { throw FrameError(.badNumber, at: index) }
+        return index
+    }
+
+    /// The index of the first non-digit at or after `start` (or `bytes.count`), eight bytes
+    /// at a time: millisecond timestamps have 13 digits.
+    @inline(__always)
+    static func endOfDigits(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let count = bytes.count
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while index &+ 8 <= count {
+            // x = b ^ 0x30 maps digits to 0...9; a byte is no digit iff x > 9. The lowest
+            // flag is exact: carries only leave bytes that are flagged themselves.
+            let x = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ (ones &* 0x30)
+            let nonDigits = ((x &+ ones &* (0x7F - 9)) | x) & highs
+            if nonDigits != 0 {
+                return index &+ (nonDigits.littleEndian.trailingZeroBitCount &>> 3)
+            }
+            index &+= 8
+        }
+        while index < count, isDigit(bytes[index]) { index &+= 1 }
         return index
     }
 
