@@ -41,7 +41,10 @@ enum LiveBenchmark {
         let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
         let residentBefore = ProcessMemory.residentBytes ?? 0
         let started = WallClock.monotonicNanoseconds()
-        let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline)
+        var samples: [String] = []
+        let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline) { received in
+            samples.append("\(received / 1000)k: \((ProcessMemory.residentBytes ?? 0) / 1_048_576) MB")
+        }
         let residentAfter = ProcessMemory.residentBytes ?? 0
         // Everything judged must be on disk before the clock stops.
         try pipeline.finish()
@@ -54,6 +57,7 @@ enum LiveBenchmark {
         let store = writer.counters
         print(line("live full path (normalize, judge, store; durable)", durable) + ", " + percent(durable, of: ceiling))
         print("  judged \(engine.events) events: \(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.violations) violations; store wrote \(store.written) records in \(store.batches) batches, dropped \(store.dropped), failed \(store.failedRecords); normalizer refused \(pipeline.counts.refused); resident memory \(residentBefore / 1_048_576) MB before, \(residentAfter / 1_048_576) MB after")
+        print("  resident memory during the run: " + samples.joined(separator: ", "))
     }
 
     /// Violation-to-disk latency at a paced rate: frames carry their send time as event
