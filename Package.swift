@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only Gateway imports CLibWebsockets and only AuditStore imports CSQLite.
+// Only Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's client and
+// server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -70,6 +71,28 @@ let package = Package(
         .target(name: "SystemdNotify"),
         // The MO§ES files on this host: the audit ledger tail and the state.json watch.
         .target(name: "MosesFiles", dependencies: ["Governance", "WireFormats"]),
+        // The notifier: delivers the store's outbox to the webhook (lws's HTTP client role) and
+        // exec channels. It imports CLibWebsockets because issue 5 asks for no new HTTP
+        // dependency: lws already speaks HTTP/1.1 and TLS.
+        .target(
+            name: "Notifications",
+            dependencies: [
+                "AuditStore",
+                "Configuration",
+                "WireFormats",
+                "CLibWebsockets",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Prometheus text endpoint: rendering and an lws server-role HTTP listener (lws,
+        // not a new HTTP server dependency, for the same reason as Notifications).
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                "CLibWebsockets",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
@@ -91,6 +114,8 @@ let package = Package(
         .testTarget(name: "MosesFilesTests", dependencies: ["MosesFiles"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CLibWebsockets"]),
+        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditStore
 import Governance
 import WireFormats
 
@@ -19,6 +20,15 @@ extension MosesCoordinator {
         @Option(help: "Events for the parse and engine-only stages.")
         var events = 2_000_000
 
+        @Option(help: "Violations written by the store stage's plain loop and writer (0 skips the stage).")
+        var storeRows = 300_000
+
+        @Option(help: "Rows of the table the store stage's last-hour query runs over.")
+        var queryRows = 2_000_000
+
+        @Option(help: ArgumentHelp("Where the store stage's temporary databases go (the store's disk).", valueName: "directory"))
+        var storeDirectory = "/tmp"
+
         @Option(help: "Frames for the live gateway stages over loopback (0 skips them).")
         var liveEvents = 1_000_000
 
@@ -27,6 +37,9 @@ extension MosesCoordinator {
             ParseBenchmark.run(events: events, conversations: 10_000)
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             EngineBenchmark.runMemoryStage(conversations: conversations)
+            if storeRows > 0 {
+                print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory))
+            }
             LiveBenchmark.run(events: liveEvents)
         }
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import AuditStore
 import Configuration
 import Governance
+import Logging
 import WireFormats
 
 extension MosesCoordinator {
@@ -15,8 +17,12 @@ extension MosesCoordinator {
                 writes. Violations go to standard output, one per line; a summary goes to standard \
                 error. A malformed line is reported with its number, counted and skipped.
 
+                With --db, what was judged (violations, responses, tool calls, ledger lines, state \
+                changes, counters) is also stored in the audit store; replaying the same capture \
+                into the same database again adds no rows.
+
                 Exit status: 0 when the capture was read to the end (violations or not), 1 when \
-                it could not be read.
+                it could not be read or the store failed.
 
                 Example: moses-coordinator replay --format text Samples/every-violation.jsonl
                 """
@@ -39,22 +45,30 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Judge with the policy of this configuration file (YAML); default: the built-in policy.", valueName: "file"))
         var config: String?
 
+        @Option(help: ArgumentHelp("Also store what is judged in this audit store (SQLite).", valueName: "path"))
+        var db: String?
+
         func run() throws {
             let policy = try config.map(Self.loadPolicy(from:)) ?? Policy()
             var reader = try CaptureReader(path: capture)
             var engine = GovernanceEngine(policy: policy, state: reader.state)
+            let writer = try db.map { try AuditWriter(path: $0, logger: Logger(label: "moses.replay")) }
             var found: [Violation] = []
             let format = self.format
             let capture = self.capture
             var output = LineWriter(descriptor: 1)
             func printFound() {
                 for violation in found {
+                    _ = writer?.enqueue(.violation(violation))
                     output.write(format == .json ? violation.jsonLine : violation.textLine)
                 }
                 found.removeAll(keepingCapacity: true)
             }
             try reader.forEach({ event in
-                engine.process(event, into: &found)
+                let disposition = engine.process(event, into: &found)
+                if let writer, let record = AuditRecord.observation(of: event, disposition: disposition, policy: policy) {
+                    _ = writer.enqueue(record)
+                }
                 if !found.isEmpty { printFound() }
             }, refused: { error in
                 output.flush()
@@ -63,6 +77,10 @@ extension MosesCoordinator {
             engine.finish(into: &found)
             printFound()
             output.flush()
+            if let writer {
+                _ = writer.enqueue(.counters(CountersSnapshot(at: engine.clock, engine: engine.counters)))
+                try writer.close()
+            }
             StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
         }
 

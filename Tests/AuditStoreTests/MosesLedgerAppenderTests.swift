@@ -40,6 +40,27 @@ import WireFormats
         #expect(try LedgerVerification.verifyFile(at: path).isIntact)
     }
 
+    /// A ledger anchored by `lineage.py init` starts with a genesis line (no timestamp, agent
+    /// or action); we chain to its hash like to any other.
+    @Test func appendsAfterALineageGenesisLine() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("audit_ledger.jsonl")
+        var members: [JSONValue.Member] = [
+            .init("event", .string("genesis")),
+            .init("lineage_anchor", .string(MosesLedgerRecord.lineageAnchor)),
+            .init("patent_serial", .string("63/877,177")),
+            .init("previous_hash", .string(MosesLedgerRecord.lineageAnchor)),
+            .init("anchored_at", .string("2026-03-12T20:11:18.905326+00:00")),
+        ]
+        let hash = try MosesLedgerRecord(object: .object(members)).computedHash
+        members.append(.init("hash", .string(hash)))
+        LedgerExportTests.write([try MosesLedgerRecord(object: .object(members)).fileLine], to: path)
+        let record = try MosesLedgerAppender(path: path).append(Fixtures.violation(1))
+        #expect(record.previousHash == hash)
+        let result = try LedgerVerification.verifyFile(at: path)
+        #expect(result.isIntact && result.entries == 2, "\(result)")
+    }
+
     @Test func startsANewLedgerFromTheGenesisValue() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("audit_ledger.jsonl")
@@ -102,5 +123,25 @@ extension String {
         var text = self
         while text.last == "\n" || text.last == "\r" { text.removeLast() }
         return text
+    }
+}
+
+@Suite struct WriterMosesLedgerTests {
+    /// With a MO§ES ledger configured, the writer appends each newly stored violation once,
+    /// after its commit; a replay appends nothing new.
+    @Test func writerAppendsCommittedViolationsOnce() throws {
+        let directory = TemporaryDirectory()
+        let ledger = directory.file("audit_ledger.jsonl")
+        LedgerExportTests.write([MosesLedgerAppenderTests.stubLine], to: ledger)
+        var configuration = AuditWriter.Configuration()
+        configuration.mosesLedgerPath = ledger
+        for _ in 0..<2 {
+            let writer = try AuditWriter(path: directory.file("store.db"), configuration: configuration, logger: Fixtures.logger)
+            for index in 0..<25 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
+            try writer.close()
+        }
+        let result = try LedgerVerification.verifyFile(at: ledger)
+        #expect(result.isIntact, "\(result)")
+        #expect(result.entries == 26)
     }
 }

@@ -9,7 +9,8 @@ import Testing
         #expect(result.rows == 3_000)
         #expect(result.plainRowsPerSecond > 0 && result.writerRowsPerSecond > 0)
         #expect(result.queryPlan.contains("idx_violations_conversation_ts"))
-        // 30,000 rows over 7 days and 1,000 conversations: a handful per conversation per day.
-        #expect(result.queryRowsReturned < 5)
+        // 30,000 rows over 7 days and 1,000 conversations: a row per conversation every
+        // ~5.6 hours, so the last hour holds 0 or 1 for each.
+        #expect(result.queryRowsReturned > 0 && result.queryRowsReturned <= 1)
     }
 }

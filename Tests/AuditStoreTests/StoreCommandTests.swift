@@ -54,6 +54,20 @@ import Testing
         #expect(table.stdout.hasSuffix("(2 rows)\n"))
     }
 
+    /// WAL: `query` reads while the writer holds its connection open and keeps writing.
+    @Test func queryWorksWhileTheWriterIsOpen() throws {
+        let directory = TemporaryDirectory()
+        let db = directory.file("live.db")
+        let writer = try AuditWriter(path: db, logger: Fixtures.logger)
+        for index in 0..<30 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
+        try writer.flush()
+        for index in 30..<60 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
+        let result = try Self.run(["query", "--db", db, "--format", "csv", "SELECT count(*) >= 30 AS ok FROM violations"], in: directory)
+        try writer.close()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "ok\n1\n")
+    }
+
     @Test func queryRejectsWritesWithAClearMessage() throws {
         let directory = TemporaryDirectory()
         let db = try LedgerExportTests.makeStore(in: directory)

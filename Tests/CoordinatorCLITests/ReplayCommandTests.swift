@@ -77,6 +77,27 @@ import Testing
         #expect(refused.stdout.isEmpty, "nothing is judged with an invalid policy")
     }
 
+    @Test func replayStoresWhatItJudgesOnceHoweverOftenItRuns() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("replay-db-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("audit.db").path
+        let sample = CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl").path
+        let counts = "SELECT (SELECT count(*) FROM violations), (SELECT count(*) FROM responses), (SELECT count(*) FROM tool_calls), (SELECT count(*) FROM ledger_entries), (SELECT count(*) FROM state_changes), (SELECT count(*) FROM ledger)"
+        var seen: [String] = []
+        for _ in 0..<2 {
+            let replay = try CoordinatorBinary.run(["replay", "--db", db, sample])
+            #expect(replay.status == 0, "stderr: \(replay.stderr)")
+            let query = try CoordinatorBinary.run(["query", "--db", db, "--format", "csv", counts])
+            seen.append(query.stdout.split(separator: "\n").last.map(String.init) ?? "")
+        }
+        // 8 violations, 19 responses (one per run, not per frame), 3 tool calls, 18 ledger
+        // lines, 3 state changes, 8 chained ledger rows; the second replay adds nothing.
+        #expect(seen == ["8,19,3,18,3,8", "8,19,3,18,3,8"])
+        let verify = try CoordinatorBinary.run(["verify", "--db", db])
+        #expect(verify.status == 0, "stdout: \(verify.stdout) stderr: \(verify.stderr)")
+    }
+
     @Test func unreadableCaptureIsAClearError() throws {
         let result = try CoordinatorBinary.run(["replay", "/nonexistent/capture.jsonl"])
         #expect(result.status != 0)

@@ -65,3 +65,19 @@ import Testing
         #expect(script.engine.counters.evictedConversations >= 13_999)
     }
 }
+
+@Suite struct EngineDispositionTests {
+    @Test func eachResponseAndToolCallIsJudgedOnce() {
+        var script = EventScript(state: quiet)
+        var found: [Violation] = []
+        let outcomes = [
+            start("primary", run: "r", at: 1_000), ledger("primary", stamped: 1_001),
+            tool("primary", "read", run: "r", id: "c1", at: 1_002), tool("primary", "read", run: "r", id: "c1", at: 1_003),
+            answer("primary", run: "r", at: 1_004), answer("primary", run: nil, at: 1_005, source: .sessionMessage),
+            answer("main", run: "m", at: 1_006),
+            start("observer", run: "hb", at: 1_007, heartbeat: true), answer("observer", run: "hb", at: 1_008),
+            GovernanceEvent(at: 1_009, kind: .streamDelta),
+        ].map { script.engine.process($0, into: &found) }
+        #expect(outcomes == [.counted, .judged, .judged, .duplicate, .judged, .duplicate, .notGoverned, .counted, .notGoverned, .counted])
+    }
+}

@@ -89,7 +89,21 @@ import WireFormats
         var bare = Double.infinity
         var full = Double.infinity
         var withEngine = Double.infinity
+        var scanOnly = Double.infinity
+        var scanned = 0
         for _ in 0..<3 {
+            scanOnly = min(scanOnly, measure {
+                scanned = 0
+                capture.withUnsafeBytes { all in
+                    var start = 0
+                    while start < all.count {
+                        let end = memchr(all.baseAddress! + start, 0x0A, all.count - start)
+                            .map { UnsafeRawPointer($0) - all.baseAddress! } ?? all.count
+                        if (try? FrameScanner.scan(UnsafeRawBufferPointer(rebasing: all[start..<end]))) != nil { scanned &+= 1 }
+                        start = end + 1
+                    }
+                }
+            })
             bare = min(bare, measure { lines = CaptureBenchmark.bareScan(capture) })
             full = min(full, try measure {
                 count = 0
@@ -109,6 +123,7 @@ import WireFormats
         }
         print("bench: \(events) events, \(capture.count) bytes, \(deltas) deltas; best of 3, thread CPU time")
         print("bench: bare scan        \(Int(Double(events) / bare)) events/s (\(bare) s)")
+        print("bench: scan only        \(Int(Double(events) / scanOnly)) events/s (\(scanOnly) s, \(scanned) frames)")
         print("bench: scan+normalize   \(Int(Double(events) / full)) events/s (\(full) s)")
         print("bench: +engine (stub)   \(Int(Double(events) / withEngine)) events/s (\(withEngine) s)")
         print("bench: full / bare      \(bare / full)")

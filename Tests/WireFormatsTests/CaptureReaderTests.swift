@@ -68,6 +68,15 @@ import WireFormats
         let items = try Self.readAll(&reader)
         #expect(Self.events(items) == Self.expectedMixed)
         #expect(Self.refusals(items).map(\.line) == [6])
+
+        // The forEach fast path gives the same.
+        var fastReader = try CaptureReader(path: path, chunkSize: chunkSize)
+        var events: [GovernanceEvent] = []
+        var refusedLines: [Int?] = []
+        try fastReader.forEach({ events.append($0) }, refused: { refusedLines.append($0.line) })
+        #expect(events == Self.expectedMixed)
+        #expect(refusedLines == [6])
+        #expect(fastReader.counters == reader.counters)
     }
 
     @Test func malformedLinesAreRefusedWithTheirNumbersAndSkipped() throws {
@@ -102,6 +111,11 @@ import WireFormats
             #expect(Self.refusals(items) == [FrameError(.oversized, at: 256, line: 2), FrameError(.oversized, at: 256, line: 4)])
             #expect(Self.events(items).count == 2)
             #expect(reader.counters.oversized == 2)
+            var fastReader = try CaptureReader(path: path, maximumLineBytes: 256, chunkSize: chunkSize)
+            var refusedLines: [Int?] = []
+            var count = 0
+            try fastReader.forEach({ _ in count += 1 }, refused: { refusedLines.append($0.line) })
+            #expect(refusedLines == [2, 4] && count == 2)
         }
         var memoryReader = CaptureReader(bytes: capture, maximumLineBytes: 256)
         #expect(Self.refusals(try Self.readAll(&memoryReader)).map(\.line) == [2, 4])

@@ -126,6 +126,7 @@ import WireFormats
          FrameError(.missingField, at: 0, field: "payload.data.name")),
         (#"{"type":"event","event":"tick","payload":{"ts":"yesterday"}}"#, FrameError(.badValue, at: 47)),
         (#"{"type":"session_update","agent":"primary"}"#, FrameError(.missingField, at: 0, field: "session_id")),
+        (#"{"type":"session_update","session_id":"s","agent":""}"#, FrameError(.badValue, at: 50, field: "agent")),
         (#"{"type":"event","event":"chat","payload":{"runId":"r","sessionKey":"agent:a:b","state":"final","message":{"content":7}}}"#,
          FrameError(.wrongType, at: 116, field: "payload.message.content")),
     ])

@@ -69,4 +69,16 @@ import WireFormats
         let value = try JSONValue.parse(#"{"\ud83d\ude00":2,"\uff21":1}"#)
         #expect(value.pythonJSONString(.canonical) == #"{"Ａ":1,"😀":2}"#)
     }
+
+    /// Every ASCII code point plus boundary scalars, against python3's `json.dumps(s)` and
+    /// `json.dumps(s, ensure_ascii=False)` for s = chr(0)…chr(0x80) + "\xff\u2028\uffff\U00010000\U0010ffff".
+    @Test func stringEscapingMatchesPythonForEveryASCIIByte() {
+        var text = String(String.UnicodeScalarView((0...0x80).map { Unicode.Scalar(UInt8($0)) }))
+        text += "\u{FF}\u{2028}\u{FFFF}\u{10000}\u{10FFFF}"
+        let control = ##"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"##
+        let ascii = "\"" + control + #"\u007f\u0080\u00ff\u2028\uffff\ud800\udc00\udbff\udfff"# + "\""
+        let raw = "\"" + control + "\u{7F}\u{80}\u{FF}\u{2028}\u{FFFF}\u{10000}\u{10FFFF}\""
+        #expect(JSONValue.string(text).pythonJSONString(.fileLine) == ascii)
+        #expect(JSONValue.string(text).pythonJSONString(.canonical) == raw)
+    }
 }

@@ -22,12 +22,19 @@ package enum StoreBenchmark {
         /// Rows/s of a bare INSERT of violation rows only (no ledger row, no hashing), for scale.
         package var bareInsertRowsPerSecond: Double
         package var queryTableRows: Int
+        /// Conversations the written violations are spread over (each batch touches one
+        /// index page per conversation, so this drives the pages written per commit).
+        package var conversations: Int
         package var queryConversations: Int
         /// Rows the query returned, on average.
         package var queryRowsReturned: Double
         package var queryMedianMs: Double
         package var queryP99Ms: Double
         package var queryMaxMs: Double
+        /// Wall and CPU time of the three write stages.
+        package var plain: Timing
+        package var writer: Timing
+        package var bare: Timing
         /// `EXPLAIN QUERY PLAN` of the query.
         package var queryPlan: String
 
@@ -37,11 +44,14 @@ package enum StoreBenchmark {
         package var description: String {
             func rate(_ value: Double) -> String { String(Int(value.rounded())) }
             func ms(_ value: Double) -> String { String(Double(Int(value * 1000)) / 1000) }
+            func cpu(_ timing: Timing) -> String {
+                "(wall \(ms(timing.wallSeconds)) s, cpu \(ms(timing.cpuSeconds)) s = \(rate(Double(rows) / timing.cpuSeconds)) rows per cpu-second)"
+            }
             return """
-                store: \(rows) violations, batches of \(batchSize), WAL + synchronous=FULL
-                  plain batched loop:  \(rate(plainRowsPerSecond)) rows/s (violation + chained ledger row each)
-                  writer (queue+thread): \(rate(writerRowsPerSecond)) rows/s = \(Int((writerRatio * 100).rounded()))% of the plain loop
-                  bare INSERT (violations only, for scale): \(rate(bareInsertRowsPerSecond)) rows/s
+                store: \(rows) violations over \(conversations) conversations, batches of \(batchSize), WAL + synchronous=FULL
+                  plain batched loop:  \(rate(plainRowsPerSecond)) rows/s \(cpu(plain)), violation + chained ledger row each
+                  writer (queue+thread): \(rate(writerRowsPerSecond)) rows/s = \(Int((writerRatio * 100).rounded()))% of the plain loop \(cpu(writer))
+                  bare INSERT (violations only, for scale): \(rate(bareInsertRowsPerSecond)) rows/s \(cpu(bare))
                 query: last hour for one conversation over \(queryTableRows) rows, \(queryConversations) conversations
                   median \(ms(queryMedianMs)) ms, p99 \(ms(queryP99Ms)) ms, max \(ms(queryMaxMs)) ms, ~\(Int(queryRowsReturned)) rows returned
                   plan: \(queryPlan)
@@ -59,9 +69,10 @@ package enum StoreBenchmark {
     /// - Returns: the figures.
     /// - Throws: `DatabaseError`.
     package static func run(
-        rows: Int, queryRows: Int = 10_000_000, directory: String, batchSize: Int = 1_000
+        rows: Int, queryRows: Int = 10_000_000, directory: String, batchSize: Int = 1_000,
+        conversations: Int = 100
     ) throws -> Result {
-        let records = makeViolations(count: rows).map(AuditRecord.violation)
+        let records = makeViolations(count: rows, conversations: conversations).map(AuditRecord.violation)
         let counters = AuditWriter.Counters().named
 
         // 1. The plain loop: the same batches, the same SQL, on this thread.
@@ -69,7 +80,9 @@ package enum StoreBenchmark {
         removeDatabase(plainPath)
         defer { removeDatabase(plainPath) }
         let plainSeconds = try measure {
-            let applier = AuditBatchApplier(database: try AuditDatabase.openWriter(path: plainPath))
+            let database = try AuditDatabase.openWriter(path: plainPath)
+            try database.execute(sql: "PRAGMA cache_size = -\(AuditWriter.Configuration().cacheSizeKiB)")
+            let applier = AuditBatchApplier(database: database)
             var start = 0
             while start < records.count {
                 let end = min(start + batchSize, records.count)
@@ -97,30 +110,32 @@ package enum StoreBenchmark {
         defer { removeDatabase(barePath) }
         let bareSeconds = try measure {
             let database = try AuditDatabase.openWriter(path: barePath)
-            try insertViolationRows(count: rows, conversations: 1_000, spanMs: 7 * 86_400_000, into: database, batchSize: batchSize)
+            try database.execute(sql: "PRAGMA cache_size = -\(AuditWriter.Configuration().cacheSizeKiB)")
+            try insertViolationRows(count: rows, conversations: conversations, spanMs: 7 * 86_400_000, into: database, batchSize: batchSize)
         }
 
         // 4. The query over a large table.
         let queryPath = "\(directory)/bench-query.db"
         removeDatabase(queryPath)
         defer { removeDatabase(queryPath) }
-        let conversations = 1_000
+        let queryConversations = 1_000
         let spanMs: Int64 = 7 * 86_400_000
         do {
             let database = try AuditDatabase.openWriter(path: queryPath)
             // Building the table is setup, not measured: durability does not matter here.
             try database.execute(sql: "PRAGMA synchronous = OFF")
-            try insertViolationRows(count: queryRows, conversations: conversations, spanMs: spanMs, into: database, batchSize: 50_000)
+            try insertViolationRows(count: queryRows, conversations: queryConversations, spanMs: spanMs, into: database, batchSize: 50_000)
         }
         let reader = try AuditDatabase.openReader(path: queryPath)
-        let now = baseTime + spanMs
+        // "Now" is the newest row's time, so the last hour holds rows for every conversation.
+        let now = baseTime + Int64(queryRows - 1) * spacing(count: queryRows, spanMs: spanMs)
         let plan = try queryPlan(reader, since: now - 3_600_000)
         let query = try reader.cachedStatement(sql: Schema.violationsForConversationSince)
         var latencies: [Double] = []
         var returned = 0
         let samples = 500
         for sample in 0..<samples {
-            let conversation = "discord:group:\((sample * 7919) % conversations)"
+            let conversation = "discord:group:\((sample * 7919) % queryConversations)"
             let started = WallClock.monotonicNanoseconds()
             try query.bind([.text(conversation), .integer(now - 3_600_000)])
             while try query.step() { returned += 1 }
@@ -130,24 +145,25 @@ package enum StoreBenchmark {
 
         return Result(
             rows: rows, batchSize: batchSize,
-            plainRowsPerSecond: Double(rows) / plainSeconds,
-            writerRowsPerSecond: Double(rows) / writerSeconds,
-            bareInsertRowsPerSecond: Double(rows) / bareSeconds,
-            queryTableRows: queryRows, queryConversations: conversations,
+            plainRowsPerSecond: Double(rows) / plainSeconds.wallSeconds,
+            writerRowsPerSecond: Double(rows) / writerSeconds.wallSeconds,
+            bareInsertRowsPerSecond: Double(rows) / bareSeconds.wallSeconds,
+            queryTableRows: queryRows, conversations: conversations, queryConversations: queryConversations,
             queryRowsReturned: Double(returned) / Double(samples),
             queryMedianMs: latencies[samples / 2], queryP99Ms: latencies[samples * 99 / 100],
-            queryMaxMs: latencies[samples - 1], queryPlan: plan)
+            queryMaxMs: latencies[samples - 1],
+            plain: plainSeconds, writer: writerSeconds, bare: bareSeconds, queryPlan: plan)
     }
 
     static let baseTime: Int64 = 1_763_990_000_000
 
-    /// Violations over 1,000 conversations, one every ms, all three roles and rules mixed.
-    static func makeViolations(count: Int) -> [Violation] {
+    /// Violations spread round-robin over `conversations`, one every ms, roles and rules mixed.
+    static func makeViolations(count: Int, conversations: Int) -> [Violation] {
         let rules: [RuleID] = [.sequence, .auditBeforeResponse, .mode, .posture]
         let roles: [Role] = [.primary, .secondary, .observer]
         let state = GovernanceState.default
         return (0..<count).map { index in
-            let conversation = "discord:group:\(index % 1_000)"
+            let conversation = "discord:group:\(index % conversations)"
             let role = roles[index % 3]
             return Violation(
                 at: baseTime + Int64(index), conversation: conversation,
@@ -162,7 +178,7 @@ package enum StoreBenchmark {
         count: Int, conversations: Int, spanMs: Int64, into database: Database, batchSize: Int
     ) throws {
         var index = 0
-        let step = max(1, spanMs / Int64(max(count, 1)))
+        let step = spacing(count: count, spanMs: spanMs)
         while index < count {
             let end = min(index + batchSize, count)
             try database.inTransaction(.immediate) {
@@ -182,6 +198,9 @@ package enum StoreBenchmark {
         }
     }
 
+    /// Milliseconds between consecutive rows spread over `spanMs`.
+    static func spacing(count: Int, spanMs: Int64) -> Int64 { max(1, spanMs / Int64(max(count, 1))) }
+
     static func queryPlan(_ database: Database, since: Int64) throws -> String {
         let plan = try database.makeStatement(sql: "EXPLAIN QUERY PLAN " + Schema.violationsForConversationSince)
         try plan.bind([.text("discord:group:1"), .integer(since)])
@@ -190,10 +209,27 @@ package enum StoreBenchmark {
         return details.joined(separator: "; ")
     }
 
-    private static func measure(_ body: () throws -> Void) throws -> Double {
+    /// Wall-clock and CPU seconds (user + system, all threads) of one stage: on a shared
+    /// machine the wall clock also counts time other processes took.
+    package struct Timing: Sendable {
+        package var wallSeconds: Double
+        package var cpuSeconds: Double
+    }
+
+    private static func measure(_ body: () throws -> Void) throws -> Timing {
         let started = WallClock.monotonicNanoseconds()
+        let cpuBefore = processCPUSeconds()
         try body()
-        return Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        return Timing(
+            wallSeconds: Double(WallClock.monotonicNanoseconds() - started) / 1e9,
+            cpuSeconds: processCPUSeconds() - cpuBefore)
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     private static func removeDatabase(_ path: String) {

@@ -63,7 +63,7 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
                     line: 1,
                     reason: "the first row does not start from the genesis value: previous_hash \(row.previousHash)")
             }
-            verifier.feed(record: row.storedRecord)
+            _ = verifier.feed(record: row.storedRecord)
         }
         var result = LedgerVerification(
             entries: verifier.entryCount, firstBreak: verifier.firstBreak.map(ChainBreak.init),

@@ -19,6 +19,7 @@ package enum Schema {
     package static let steps: [DatabaseMigrator.Step] = [
         .init(identifier: "2026-11-24-01-core-tables", sql: coreTables),
         .init(identifier: "2026-11-24-02-views", sql: views),
+        .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
     ]
 
     static let coreTables = """

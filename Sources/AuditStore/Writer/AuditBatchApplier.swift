@@ -8,6 +8,9 @@ import WireFormats
 /// benchmark's plain loop). Not `Sendable`.
 package final class AuditBatchApplier {
     package let database: Database
+    /// The channels each newly stored violation is queued for in the outbox, in the same
+    /// transaction (empty: no notifications). See `Outbox`.
+    package var notificationChannels: [NotificationChannel] = []
 
     /// What a committed batch did.
     package struct Outcome: Sendable {
@@ -71,6 +74,7 @@ package final class AuditBatchApplier {
                     continue
                 }
                 let violationID = database.lastInsertedRowID
+                try enqueueNotifications(for: violation, violationID: violationID, at: recordedAt)
                 previousHash = try appendLedgerRow(
                     LedgerRowContent(violation: violation), violationID: violationID, previousHash: previousHash)
                 outcome.ledgerRows += 1

@@ -46,6 +46,16 @@ package final class AuditWriter: @unchecked Sendable {
         /// A cap on the database size in pages (`PRAGMA max_page_count`); nil for SQLite's
         /// default. Past it, batches fail with `SQLITE_FULL` as on a full disk.
         package var maxPageCount: Int?
+        /// The writer connection's page cache in KiB (`PRAGMA cache_size = -N`). The
+        /// per-conversation and per-agent indexes take a page per conversation in each batch;
+        /// keeping them cached saves a read per row. SQLite's default is 2 MiB.
+        package var cacheSizeKiB = 32 * 1024
+        /// When set, each violation is also appended to this MO§ES `audit_ledger.jsonl`
+        /// (`MosesLedgerAppender`) after its batch commits and before `onDurable`. Off by
+        /// default; the service turns it on from configuration.
+        package var mosesLedgerPath: String?
+        /// Channels each new violation is queued for in the outbox, in its own transaction.
+        package var notificationChannels: [NotificationChannel] = []
 
         package init() {}
     }
@@ -75,6 +85,10 @@ package final class AuditWriter: @unchecked Sendable {
         /// Batches given up on, and the records in them.
         package var failedBatches: UInt64 = 0
         package var failedRecords: UInt64 = 0
+        /// Violations appended to the MO§ES ledger, and appends that failed (logged, counted,
+        /// not retried: the violation is in the store either way).
+        package var mosesAppended: UInt64 = 0
+        package var mosesAppendFailures: UInt64 = 0
 
         /// Under their metric names.
         package var named: [(name: String, value: UInt64)] {
@@ -84,6 +98,8 @@ package final class AuditWriter: @unchecked Sendable {
                 ("moses_store_batches_total", batches), ("moses_store_retries_total", retries),
                 ("moses_store_failed_batches_total", failedBatches),
                 ("moses_store_failed_records_total", failedRecords),
+                ("moses_store_moses_ledger_appended_total", mosesAppended),
+                ("moses_store_moses_ledger_append_failures_total", mosesAppendFailures),
             ]
         }
     }
@@ -136,11 +152,13 @@ package final class AuditWriter: @unchecked Sendable {
     ) throws(DatabaseError) {
         precondition(configuration.batchSize > 0 && configuration.queueCapacity > 0 && configuration.maxAttempts > 0)
         let database = try AuditDatabase.openWriter(path: path, busyTimeoutMs: configuration.busyTimeoutMs)
+        // Integers from our own configuration, not input: pragmas take no bound parameters.
+        try database.execute(sql: "PRAGMA cache_size = -\(configuration.cacheSizeKiB)")
         if let pages = configuration.maxPageCount {
-            // An integer from our own configuration, not input: pragmas take no parameters.
             try database.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
         self.applier = AuditBatchApplier(database: database)
+        applier.notificationChannels = configuration.notificationChannels
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: StoreLogKey.path] = "\(path)"
@@ -280,8 +298,37 @@ package final class AuditWriter: @unchecked Sendable {
             lock.broadcastProgress()
             lock.unlock()
             if case .success(let outcome) = result {
+                appendToMosesLedger(outcome.newViolations)
                 onDurable(DurableBatch(violations: outcome.newViolations, records: batch.count, duplicates: outcome.duplicates))
             }
+        }
+    }
+
+    /// Appends committed violations to the MO§ES ledger when configured; failures are
+    /// counted and logged once per batch.
+    private func appendToMosesLedger(_ violations: [Violation]) {
+        guard let path = configuration.mosesLedgerPath, !violations.isEmpty else { return }
+        let appender = MosesLedgerAppender(path: path)
+        var appended: UInt64 = 0
+        var failures: UInt64 = 0
+        var firstError: LedgerFileError?
+        for violation in violations {
+            do throws(LedgerFileError) {
+                try appender.append(violation)
+                appended += 1
+            } catch {
+                failures += 1
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError {
+            logger.error("MO§ES ledger append failed", metadata: [
+                StoreLogKey.error: "\(firstError)", StoreLogKey.failures: "\(failures)",
+            ])
+        }
+        lock.withLock {
+            state.mosesAppended += appended
+            state.mosesAppendFailures += failures
         }
     }
 
@@ -329,5 +376,6 @@ enum StoreLogKey {
     static let batchSize = "store.batch.size"
     static let queueCapacity = "store.queue.capacity"
     static let attempt = "store.attempt"
+    static let failures = "store.failures"
     static let error = "error"
 }

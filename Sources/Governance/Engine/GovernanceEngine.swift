@@ -34,12 +34,27 @@ package struct GovernanceEngine: Sendable {
     /// Responses still inside the audit grace period.
     package var pendingAuditCount: Int { pendingAudits.count }
 
+    /// What the engine made of one event.
+    package enum Disposition: Sendable, Equatable {
+        /// Judged (or recorded, for ledger lines and state changes).
+        case judged
+        /// Another frame announcing a response or tool call already judged.
+        case duplicate
+        /// A response or tool call by an agent with no role, or a run that is no response
+        /// (heartbeat, `inject-*`).
+        case notGoverned
+        /// Only counted (deltas, ticks, run boundaries, frames of no interest).
+        case counted
+    }
+
     /// Judges one event.
     ///
     /// - Parameters:
     ///   - event: the next input, in arrival order.
     ///   - violations: found violations are appended here.
-    package mutating func process(_ event: GovernanceEvent, into violations: inout [Violation]) {
+    /// - Returns: whether the event was judged, so that sinks store each response once.
+    @discardableResult
+    package mutating func process(_ event: GovernanceEvent, into violations: inout [Violation]) -> Disposition {
         counters.events += 1
         if event.at > clock {
             clock = event.at
@@ -56,20 +71,23 @@ package struct GovernanceEngine: Sendable {
         case .runEnded(let end):
             handle(end, at: event.at)
         case .response(let response):
-            handle(response, at: event.at, into: &violations)
+            return handle(response, at: event.at, into: &violations)
         case .toolCall(let call):
-            handle(call, at: event.at, into: &violations)
+            return handle(call, at: event.at, into: &violations)
         case .operatorMessage(let message):
             handle(message, at: event.at)
         case .ledgerEntry(let entry):
             handle(entry, at: event.at, into: &violations)
+            return .judged
         case .stateChanged(let newState):
             counters.stateChanges += 1
             if newState != state {
                 state = newState
                 stateEpoch += 1
             }
+            return .judged
         }
+        return .counted
     }
 
     /// Decides every response still waiting for its ledger append (end of input).
@@ -99,24 +117,29 @@ package struct GovernanceEngine: Sendable {
         }
     }
 
-    private mutating func handle(_ response: Response, at: Int64, into violations: inout [Violation]) {
+    private mutating func handle(_ response: Response, at: Int64, into violations: inout [Violation]) -> Disposition {
         guard let role = policy.role(ofAgent: response.session.agentID) else {
             counters.ungoverned += 1
-            return
+            return .notGoverned
         }
         if let runID = response.runID, runID.hasPrefix("inject-") {
             counters.ignored += 1
-            return
+            return .notGoverned
         }
         // Copies, so that the closure below reads no part of `self` while it is being modified.
         let policy = self.policy, clock = self.clock, ledger = self.ledger, epoch = stateEpoch
         let context = JudgingContext(policy: policy, state: state, at: at)
         var found: [Violation] = []
         var pending: PendingAudit?
-        var isDuplicate = false
+        var isDuplicate = false, isNoResponse = false
         withSlot(of: response.session, at: at) { conversation, slot in
             guard let run = Self.claimRun(for: response, in: &slot) else {
-                isDuplicate = true
+                // A heartbeat or aborted run gives no response; otherwise the run already answered.
+                if let current = slot.run, !current.hasResponded, current.isHeartbeat || current.isAborted {
+                    isNoResponse = true
+                } else {
+                    isDuplicate = true
+                }
                 return
             }
             if conversation.interventionEpoch != epoch {
@@ -169,20 +192,22 @@ package struct GovernanceEngine: Sendable {
                 }
             }
         }
+        if isNoResponse { return .notGoverned }
         if isDuplicate {
             counters.duplicateResponses += 1
-            return
+            return .duplicate
         }
         counters.responses += 1
         if let pending { pendingAudits.append(pending) }
         emit(found, into: &violations)
+        return .judged
     }
 
-    private mutating func handle(_ call: ToolCall, at: Int64, into violations: inout [Violation]) {
+    private mutating func handle(_ call: ToolCall, at: Int64, into violations: inout [Violation]) -> Disposition {
         let role = policy.role(ofAgent: call.session.agentID)
         guard let role else {
             counters.ungoverned += 1
-            return
+            return .notGoverned
         }
         let context = JudgingContext(policy: policy, state: state, at: at)
         let isAuditCall = policy.isAuditCommand(call.command)
@@ -212,9 +237,10 @@ package struct GovernanceEngine: Sendable {
                 }
             }
         }
-        if isDuplicate { return }
+        if isDuplicate { return .duplicate }
         counters.toolCalls += 1
         emit(found, into: &violations)
+        return .judged
     }
 
     private mutating func handle(_ message: OperatorMessage, at: Int64) {

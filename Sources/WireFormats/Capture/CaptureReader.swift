@@ -139,50 +139,69 @@ package struct CaptureReader: ~Copyable {
     package mutating func next() throws(OpenError) -> Item? {
         while true {
             guard let (lineStart, lineEnd) = try nextLine() else { return nil }
-            lineNumber += 1
-            counters.lines &+= 1
-            if lineEnd < 0 {
-                counters.oversized &+= 1
-                return .refused(FrameError(.oversized, at: maximumLineBytes, line: lineNumber))
-            }
-            var contentEnd = lineEnd
-            if contentEnd > lineStart, buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-            if Self.isBlank(buffer, lineStart, contentEnd) {
-                counters.blankLines &+= 1
-                continue
-            }
-            let item = buffer.withUnsafeBytes { all in
-                readLine(UnsafeRawBufferPointer(rebasing: all[lineStart..<contentEnd]))
-            }
-            return item
+            let bytes = buffer  // a second reference, so `self` stays free to mutate below
+            let item = bytes.withUnsafeBytes { all in line(in: all, from: lineStart, to: lineEnd) }
+            if let item { return item }
         }
     }
 
     /// Reads every remaining line, calling `body` for each event and `refused` for each bad
-    /// line. The fast path for replay and bench.
+    /// line. The fast path for replay and bench: complete lines already in the buffer are
+    /// handled in one pass, without per-line buffer bookkeeping.
     package mutating func forEach(
         _ body: (GovernanceEvent) -> Void, refused: (FrameError) -> Void = { _ in }
     ) throws(OpenError) {
-        while let item = try next() {
-            switch item {
-            case .event(let event): body(event)
-            case .refused(let error): refused(error)
+        while true {
+            if !isSkippingLine, start < end {
+                let bytes = buffer  // a second reference, so `self` stays free to mutate below
+                let limit = end
+                var lineStart = start
+                bytes.withUnsafeBytes { all in
+                    let base = all.baseAddress!
+                    while lineStart < limit, let found = memchr(base + lineStart, 0x0A, limit - lineStart) {
+                        let newline = UnsafeRawPointer(found) - base
+                        let lineEnd = newline - lineStart > maximumLineBytes ? -1 : newline
+                        switch line(in: all, from: lineStart, to: lineEnd) {
+                        case .event(let event)?: body(event)
+                        case .refused(let error)?: refused(error)
+                        case nil: break
+                        }
+                        lineStart = newline + 1
+                    }
+                }
+                start = lineStart
+            }
+            // A partial line, a refill, an oversized line or the end of input: the slow path.
+            switch try next() {
+            case .event(let event)?: body(event)
+            case .refused(let error)?: refused(error)
+            case nil: return
             }
         }
+    }
+
+    /// Handles the line at `lineStart..<lineEnd` of `all` (`lineEnd` -1: oversized);
+    /// nil for a blank line.
+    @inline(__always)
+    private mutating func line(in all: UnsafeRawBufferPointer, from lineStart: Int, to lineEnd: Int) -> Item? {
+        lineNumber += 1
+        counters.lines &+= 1
+        if lineEnd < 0 {
+            counters.oversized &+= 1
+            return .refused(FrameError(.oversized, at: maximumLineBytes, line: lineNumber))
+        }
+        var contentEnd = lineEnd
+        if contentEnd > lineStart, all[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+        var index = lineStart
+        while index < contentEnd, all[index] == 0x20 || all[index] == 0x09 || all[index] == 0x0D { index += 1 }
+        if index == contentEnd {
+            counters.blankLines &+= 1
+            return nil
+        }
+        return readLine(UnsafeRawBufferPointer(rebasing: all[lineStart..<contentEnd]))
     }
 
     // MARK: Lines
-
-    private static func isBlank(_ buffer: [UInt8], _ start: Int, _ end: Int) -> Bool {
-        var index = start
-        while index < end {
-            switch buffer[index] {
-            case 0x20, 0x09, 0x0D: index += 1
-            default: return false
-            }
-        }
-        return true
-    }
 
     /// The next line's bounds in `buffer` (without `\n`), `(start, -1)` for an oversized line,
     /// nil at the end of input.

@@ -12,20 +12,25 @@ extension JSONValue {
     /// - Throws: `FrameError` with the byte offset of the first problem.
     package static func parse(_ bytes: some Collection<UInt8>) throws(FrameError) -> JSONValue {
         let result: Result<JSONValue, FrameError>? = bytes.withContiguousStorageIfAvailable { buffer in
-            parse(UnsafeRawBufferPointer(buffer))
+            parseResult(UnsafeRawBufferPointer(buffer))
         }
         if let result { return try result.get() }
         let copy = Array(bytes)
-        return try copy.withUnsafeBytes { parse($0) }.get()
+        return try copy.withUnsafeBytes { parseResult($0) }.get()
+    }
+
+    /// Parses one JSON document from raw bytes (a span of a larger buffer).
+    package static func parse(_ bytes: UnsafeRawBufferPointer) throws(FrameError) -> JSONValue {
+        try parseResult(bytes).get()
     }
 
     /// Parses one JSON document from a string's UTF-8.
     package static func parse(_ text: String) throws(FrameError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }.get()
+        return try text.withUTF8 { parseResult(UnsafeRawBufferPointer($0)) }.get()
     }
 
-    private static func parse(_ buffer: UnsafeRawBufferPointer) -> Result<JSONValue, FrameError> {
+    private static func parseResult(_ buffer: UnsafeRawBufferPointer) -> Result<JSONValue, FrameError> {
         var parser = JSONValueParser(buffer)
         do throws(FrameError) {
             parser.skipWhitespace()

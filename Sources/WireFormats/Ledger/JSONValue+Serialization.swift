@@ -66,6 +66,18 @@ extension JSONValue {
 
     /// Members as a Python `dict` built from them holds them: first position, last value.
     private static func dictionarySemantics(_ members: [Member]) -> [Member] {
+        // Ledger entries have a dozen distinct keys: compare pairwise before paying for a
+        // dictionary (this runs for every ledger line hashed).
+        if members.count <= 32 {
+            var hasDuplicate = false
+            outer: for first in members.indices {
+                for second in members.indices[(first + 1)...] where members[first].key == members[second].key {
+                    hasDuplicate = true
+                    break outer
+                }
+            }
+            if !hasDuplicate { return members }
+        }
         var seen: [String: Int] = [:]
         var result: [Member] = []
         result.reserveCapacity(members.count)
@@ -146,40 +158,63 @@ extension JSONValue {
     /// Appends `text` as a JSON string the way Python's encoder writes it.
     static func appendString(_ text: String, to output: inout [UInt8], asciiOnly: Bool) {
         output.append(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            let value = scalar.value
-            switch value {
-            case 0x22: output.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0..<0x20: appendUnicodeEscape(UInt16(value), to: &output)
-            case 0x20..<0x7F: output.append(UInt8(value))
-            default:
-                if !asciiOnly {
-                    JSONGrammar.appendUTF8(of: value, to: &output)
-                } else if value < 0x10000 {
-                    appendUnicodeEscape(UInt16(value), to: &output)
-                } else {
-                    let offset = value - 0x10000
-                    appendUnicodeEscape(UInt16(0xD800 + (offset >> 10)), to: &output)
-                    appendUnicodeEscape(UInt16(0xDC00 + (offset & 0x3FF)), to: &output)
+        var text = text
+        text.withUTF8 { utf8 in
+            // Copy runs of bytes that need no escaping in one append; stop at the rest.
+            var runStart = 0
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                let isPlain = byte >= 0x20 && byte != 0x22 && byte != 0x5C && (byte < 0x7F || !asciiOnly)
+                if isPlain {
+                    index += 1
+                    continue
                 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                if byte >= 0x7F {
+                    // asciiOnly: escape the whole scalar (0x7F, or a multi-byte sequence).
+                    var scalarEnd = index + 1
+                    while scalarEnd < utf8.count, utf8[scalarEnd] & 0xC0 == 0x80 { scalarEnd += 1 }
+                    var decoder = UTF8()
+                    var iterator = UnsafeBufferPointer(rebasing: utf8[index..<scalarEnd]).makeIterator()
+                    if case .scalarValue(let scalar) = decoder.decode(&iterator) {
+                        appendEscapedScalar(scalar.value, to: &output)
+                    }
+                    index = scalarEnd
+                } else {
+                    appendEscapedScalar(UInt32(byte), to: &output)
+                    index += 1
+                }
+                runStart = index
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
         }
         output.append(UInt8(ascii: "\""))
     }
 
+    /// Appends the escape Python writes for a scalar that is not copied raw.
+    private static func appendEscapedScalar(_ value: UInt32, to output: inout [UInt8]) {
+        switch value {
+        case 0x22: output.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case 0..<0x10000: appendUnicodeEscape(UInt16(value), to: &output)
+        default:
+            let offset = value - 0x10000
+            appendUnicodeEscape(UInt16(0xD800 + (offset >> 10)), to: &output)
+            appendUnicodeEscape(UInt16(0xDC00 + (offset & 0x3FF)), to: &output)
+        }
+    }
+
     /// `\uxxxx` with lowercase hex, as Python writes it.
     private static func appendUnicodeEscape(_ unit: UInt16, to output: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        output.append(contentsOf: [0x5C, UInt8(ascii: "u")])
-        output.append(hex[Int(unit >> 12 & 0xF)])
-        output.append(hex[Int(unit >> 8 & 0xF)])
-        output.append(hex[Int(unit >> 4 & 0xF)])
-        output.append(hex[Int(unit & 0xF)])
+        @inline(__always) func hex(_ nibble: UInt16) -> UInt8 {
+            nibble < 10 ? UInt8(nibble) + UInt8(ascii: "0") : UInt8(nibble - 10) + UInt8(ascii: "a")
+        }
+        output.append(contentsOf: [0x5C, UInt8(ascii: "u"), hex(unit >> 12 & 0xF), hex(unit >> 8 & 0xF), hex(unit >> 4 & 0xF), hex(unit & 0xF)])
     }
 }

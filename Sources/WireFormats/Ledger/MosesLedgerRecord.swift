@@ -27,6 +27,12 @@ package struct MosesLedgerRecord: Sendable, Equatable {
         try self.init(object: value)
     }
 
+    /// Parses one ledger line held in a larger buffer (a capture record's `data`).
+    package init(line: UnsafeRawBufferPointer) throws(FrameError) {
+        let value = try JSONValue.parse(line)
+        try self.init(object: value)
+    }
+
     /// Wraps an already parsed ledger object.
     ///
     /// - Throws: `FrameError.Code.notAnObject` when `object` is not an object.

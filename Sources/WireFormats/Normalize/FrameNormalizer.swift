@@ -243,9 +243,8 @@ package struct FrameNormalizer {
     private mutating func legacyEvent(_ frame: ScannedFrame, _ bytes: FrameBytes, receivedAt: Int64) throws(FrameError) -> GovernanceEvent {
         let sessionID = try requiredString(frame.sessionID, bytes, "session_id")
         let agent = try requiredString(frame.agent, bytes, "agent")
-        guard !sessionID.isEmpty, !agent.isEmpty else {
-            throw FrameError(.badValue, at: Int(frame.sessionID.start), field: sessionID.isEmpty ? "session_id" : "agent")
-        }
+        guard !sessionID.isEmpty else { throw FrameError(.badValue, at: Int(frame.sessionID.start), field: "session_id") }
+        guard !agent.isEmpty else { throw FrameError(.badValue, at: Int(frame.agent.start), field: "agent") }
         let text = try optionalString(frame.text, bytes, "text") ?? ""
         let at = try time(frame.ts, bytes) ?? receivedAt
         let session = SessionRef(sessionKey: sessionID, agentID: agent, conversation: sessionID)

@@ -26,6 +26,13 @@ package enum JSONGrammar {
             // Fast path: eight bytes at a time, jumping straight to the first byte that needs
             // attention (quote, backslash, control or high bit). The lowest flagged byte of
             // the SWAR mask is exact (borrows only create false flags above a true one).
+            // Two words per round while both are plain, then the word that holds the stop.
+            while index &+ 16 <= count {
+                let first = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let second = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self))
+                if first | second != 0 { break }
+                index &+= 16
+            }
             while index &+ 8 <= count {
                 let mask = swarAttentionMask(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
                 if mask == 0 {

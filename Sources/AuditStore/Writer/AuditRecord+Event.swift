@@ -1,0 +1,31 @@
+import Governance
+
+extension AuditRecord {
+    /// What the store keeps of an event the engine judged, or nil for events it only
+    /// counts (deltas, ticks, run boundaries) and for frames that repeat a response or tool
+    /// call already judged. Live runs and replays store the same rows through this.
+    ///
+    /// - Parameters:
+    ///   - event: the event the engine just processed.
+    ///   - disposition: what the engine made of it.
+    ///   - policy: the policy in force, for the agent's role.
+    package static func observation(
+        of event: GovernanceEvent, disposition: GovernanceEngine.Disposition, policy: Policy
+    ) -> AuditRecord? {
+        guard disposition == .judged else { return nil }
+        switch event.kind {
+        case .response(let response):
+            return .response(ResponseRecord(
+                at: event.at, session: response.session, role: policy.role(ofAgent: response.session.agentID),
+                runID: response.runID, textLength: response.text.utf8.count, isAudited: false, source: response.source))
+        case .toolCall(let call):
+            return .toolCall(ToolCallRecord(at: event.at, role: policy.role(ofAgent: call.session.agentID), call: call))
+        case .ledgerEntry(let entry):
+            return .ledgerEntry(entry)
+        case .stateChanged(let state):
+            return .stateChange(at: event.at, state: state)
+        case .runStarted, .runEnded, .operatorMessage, .streamDelta, .tick, .shutdown, .sessionsChanged, .ignored:
+            return nil
+        }
+    }
+}

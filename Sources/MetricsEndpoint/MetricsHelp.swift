@@ -1,0 +1,29 @@
+/// HELP texts for the metric families the daemon exposes: one place, by family name.
+package enum MetricsHelp {
+    /// The HELP text of `name`, or a generic one naming the stage for a family not listed.
+    package static func text(for name: String) -> String {
+        if let text = texts[name] { return text }
+        if name.hasPrefix("moses_engine_violations_") { return "Violations found by the engine for this rule." }
+        let stage = name.split(separator: "_").dropFirst().first.map(String.init) ?? "daemon"
+        return "moses-coordinator \(stage) metric \(name)."
+    }
+
+    private static let texts: [String: String] = [
+        "moses_engine_events_total": "Events judged by the governance engine, all kinds.",
+        "moses_normalize_events_total": "Events produced by the normalizer, by kind.",
+        "moses_normalize_frames_total": "Gateway frames read by the normalizer.",
+        "moses_capture_records_total": "Capture records read, by source.",
+        "moses_gateway_reconnects_total": "Reconnects to the OpenClaw gateway scheduled after a failure or close.",
+        "moses_gateway_connected": "1 while the gateway connection is ready, else 0.",
+        "moses_store_dropped_total": "Records the audit writer dropped (queue full or closed).",
+        "moses_store_queue_depth": "Records waiting in the audit writer's queue.",
+        "moses_store_batch_latency_seconds": "Time to commit the last audit batch.",
+        "moses_outbox_pending": "Notifications waiting in the outbox.",
+        "moses_outbox_delivered_total": "Notifications delivered from the outbox.",
+        "moses_outbox_failed_total": "Notifications given up on after the last attempt.",
+        "moses_outbox_suppressed_total": "Notifications held back by flood control (summarized).",
+        "moses_notify_attempts_total": "Delivery attempts since start.",
+        "moses_notify_retries_total": "Failed delivery attempts that will be retried, since start.",
+        "moses_metrics_requests_total": "HTTP requests to the metrics endpoint, by outcome.",
+    ]
+}

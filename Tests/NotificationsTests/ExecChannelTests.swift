@@ -1,0 +1,56 @@
+import AuditStore
+import Testing
+import WireFormats
+@testable import Notifications
+
+@Suite struct ExecChannelTests {
+    /// The program gets each violation as one JSON line on its standard input, in order.
+    @Test func programReceivesViolationJSONOnStandardInput() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let output = directory.file("received.jsonl")
+        let program = Fixtures.script("cat >> '\(output)'", in: directory, name: "notify.sh")
+        let violations = (1...3).map { Fixtures.violation($0) }
+        try Fixtures.store(violations, at: path, channels: [.exec])
+        let worker = try DeliveryWorker(
+            path: path, configuration: Fixtures.fastConfiguration(execProgram: program), logger: Fixtures.logger)
+        worker.start()
+        #expect(waitUntil { worker.outboxCounts.delivered == 3 })
+        worker.stop()
+        #expect(Fixtures.contents(of: output) == violations.map { $0.jsonLine + "\n" }.joined())
+    }
+
+    @Test func nonZeroExitIsAFailureNamingTheStatus() {
+        let directory = TemporaryDirectory()
+        let program = Fixtures.script("cat > /dev/null; exit 3", in: directory, name: "fail.sh")
+        let result = ExecRunner(program: program).run(input: Array("{}\n".utf8), timeoutMs: 5_000)
+        guard case .failure(let error) = result else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == .programFailed(program: program, status: "exited with status 3"))
+    }
+
+    /// A program that hangs is killed at the timeout.
+    @Test func hangingProgramIsKilledAtTheTimeout() {
+        let directory = TemporaryDirectory()
+        let program = Fixtures.script("exec sleep 30", in: directory, name: "hang.sh")
+        let started = ExecRunner.monotonicMilliseconds()
+        let result = ExecRunner(program: program).run(input: Array("{}\n".utf8), timeoutMs: 200)
+        guard case .failure(let error) = result else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == .timedOut(channel: "exec", afterMs: 200))
+        #expect(ExecRunner.monotonicMilliseconds() - started < 5_000)
+    }
+
+    @Test func missingProgramIsASpawnFailure() {
+        let result = ExecRunner(program: "/nonexistent/notify").run(input: [], timeoutMs: 1_000)
+        guard case .failure(.spawnFailed(let program, _)) = result else {
+            Issue.record("expected a spawn failure, got \(result)")
+            return
+        }
+        #expect(program == "/nonexistent/notify")
+    }
+}

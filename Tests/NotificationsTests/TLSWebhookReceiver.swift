@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibWebsockets
+import Synchronization
+
+/// An `https://` webhook receiver for tests: lws's server role with TLS on 127.0.0.1, a
+/// self-signed certificate made by the openssl command, its own service thread. Records each
+/// POST body and answers 200.
+final class TLSWebhookReceiver: Sendable {
+    struct Shared {
+        var port: Int?
+        var bodies: [String] = []
+        /// The body being received, by connection (the wsi's address).
+        var partial: [UInt: [UInt8]] = [:]
+        var isStopRequested = false
+        var contextBits: UInt = 0
+        var thread: pthread_t?
+    }
+
+    let certificatePath: String
+    let keyPath: String
+    let shared = Mutex(Shared())
+
+    /// Makes the certificate (CN and SANs 127.0.0.1) and starts listening on a free port.
+    init(in directory: TemporaryDirectory) throws {
+        certificatePath = directory.file("cert.pem")
+        keyPath = directory.file("key.pem")
+        let status = Self.spawnAndWait("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
+            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1",
+        ])
+        guard status == 0 else { throw Failure(reason: "openssl req exited with \(status)") }
+        final class Box: @unchecked Sendable { let receiver: TLSWebhookReceiver; init(_ r: TLSWebhookReceiver) { receiver = r } }
+        let box = Unmanaged.passRetained(Box(self)).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
+            box.receiver.serve()
+            return nil
+        }, box)
+        shared.withLock { $0.thread = thread }
+        guard waitUntil(seconds: 10, { shared.withLock { $0.port != nil } }), let port = self.port, port > 0 else {
+            stop()
+            throw Failure(reason: "the TLS receiver did not start")
+        }
+    }
+
+    struct Failure: Error {
+        var reason: String
+    }
+
+    var port: Int? { shared.withLock { $0.port } }
+    var bodies: [String] { shared.withLock { $0.bodies } }
+
+    func stop() {
+        shared.withLock { state in
+            state.isStopRequested = true
+            if state.contextBits != 0, let raw = UnsafeRawPointer(bitPattern: state.contextBits) {
+                lws_cancel_service(OpaquePointer(raw))
+            }
+        }
+        let thread: pthread_t? = shared.withLock { state in
+            defer { state.thread = nil }
+            return state.thread
+        }
+        if let thread { pthread_join(thread, nil) }
+    }
+
+    private func serve() {
+        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+        table.initialize(repeating: lws_protocols(), count: 2)
+        let name = strdup("tls-webhook")!, interface = strdup("127.0.0.1")!
+        let certificate = strdup(certificatePath)!, key = strdup(keyPath)!
+        defer {
+            table.deallocate()
+            for pointer in [name, interface, certificate, key] { free(pointer) }
+        }
+        table[0].name = UnsafePointer(name)
+        table[0].callback = tlsWebhookReceiverCallback
+        var info = lws_context_creation_info()
+        info.port = 0
+        info.iface = UnsafePointer(interface)
+        info.protocols = UnsafePointer(table)
+        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        info.ssl_cert_filepath = UnsafePointer(certificate)
+        info.ssl_private_key_filepath = UnsafePointer(key)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        guard let context = lws_create_context(&info), let vhost = lws_get_vhost_by_name(context, "default") else {
+            shared.withLock { $0.port = -1 }
+            return
+        }
+        shared.withLock { state in
+            state.contextBits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(context)))
+            state.port = Int(lws_get_vhost_listen_port(vhost))
+        }
+        while !shared.withLock({ $0.isStopRequested }) {
+            if lws_service(context, 0) < 0 { break }
+        }
+        shared.withLock { $0.contextBits = 0 }
+        lws_context_destroy(context)
+    }
+
+    static func spawnAndWait(_ program: String, _ arguments: [String]) -> Int32 {
+        let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid = pid_t()
+        guard posix_spawn(&pid, program, &actions, nil, argv, nil) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+}
+
+/// The receiver's protocol callback (a plain global function for lws). The context user
+/// pointer is the receiver, unretained (the test holds it until `stop()` returns).
+func tlsWebhookReceiverCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+    let receiver = Unmanaged<TLSWebhookReceiver>.fromOpaque(owner).takeUnretainedValue()
+    let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
+    switch reason {
+    case LWS_CALLBACK_HTTP:
+        receiver.shared.withLock { $0.partial[key] = [] }
+        return 0  // the body follows as HTTP_BODY
+    case LWS_CALLBACK_HTTP_BODY:
+        if let input {
+            let chunk = Array(UnsafeRawBufferPointer(start: input, count: length))
+            receiver.shared.withLock { $0.partial[key, default: []] += chunk }
+        }
+        return 0
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        receiver.shared.withLock { state in
+            state.bodies.append(String(decoding: state.partial.removeValue(forKey: key) ?? [], as: UTF8.self))
+        }
+        let pre = clws_pre()
+        var buffer = [UInt8](repeating: 0, count: pre + 512)
+        let failed = buffer.withUnsafeMutableBufferPointer { raw -> Bool in
+            let start = raw.baseAddress! + pre
+            var cursor: UnsafeMutablePointer<UInt8>? = start
+            if lws_add_http_common_headers(wsi, UInt32(HTTP_STATUS_OK.rawValue), "text/plain", 0, &cursor, raw.baseAddress! + raw.count) != 0 {
+                return true
+            }
+            return lws_finalize_write_http_header(wsi, start, &cursor, raw.baseAddress! + raw.count) != 0
+        }
+        if failed { return -1 }
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+}
