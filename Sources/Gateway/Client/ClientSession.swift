@@ -113,7 +113,7 @@ final class ClientSession {
     // MARK: Service loop
 
     func run() {
-        LWSLogging.configure()
+        LWSLogging.configure(logger)
         if let path = configuration.deviceTokenPath, let bytes = try? DeviceIdentity.readFile(at: path) {
             let text = String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
             if !text.isEmpty { deviceToken = text }

@@ -93,7 +93,7 @@ final class SimulatorSession {
     }
 
     func run() {
-        LWSLogging.configure()
+        LWSLogging.configure(logger)
         let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
         table.initialize(repeating: lws_protocols(), count: 2)
         let name = strdup(Self.protocolName)!
