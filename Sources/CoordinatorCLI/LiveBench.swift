@@ -29,7 +29,7 @@ enum LiveBenchmark {
         }
     }
 
-    static func runFullPath(events: Int, ceiling: GatewayLiveBenchmark.Result) throws {
+    static func runFullPath(events: Int, ceiling: GatewayLiveBenchmark.Result, batchSize: Int = 8_192) throws {
         var template = Array("/tmp/moses-bench-XXXXXX".utf8CString)
         guard let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
             print("live full path: cannot make a temporary directory")
@@ -37,11 +37,18 @@ enum LiveBenchmark {
         }
         defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
         let logger = Logger(label: "moses.bench.live") { _ in SwiftLogNoOpLogHandler() }
-        let writer = try AuditWriter(path: directory + "/audit.db", logger: logger)
+        // Batches big enough that commits (one fsync each) keep up with the stream: at the
+        // writer's default 1,000 rows the full path is bound by fsync latency, not CPU.
+        var configuration = AuditWriter.Configuration()
+        configuration.batchSize = batchSize
+        let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger)
         let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
         let residentBefore = ProcessMemory.residentBytes ?? 0
         let started = WallClock.monotonicNanoseconds()
-        let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline)
+        var samples: [String] = []
+        let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline) { received in
+            samples.append("\(received / 1000)k: \((ProcessMemory.residentBytes ?? 0) / 1_048_576) MB")
+        }
         let residentAfter = ProcessMemory.residentBytes ?? 0
         // Everything judged must be on disk before the clock stops.
         try pipeline.finish()
@@ -52,8 +59,9 @@ enum LiveBenchmark {
         durable.seconds = max(result.seconds, drained - result.setupSeconds)
         let engine = pipeline.engineCounters
         let store = writer.counters
-        print(line("live full path (normalize, judge, store; durable)", durable) + ", " + percent(durable, of: ceiling))
+        print(line("live full path (normalize, judge, store in batches of \(batchSize); durable)", durable) + ", " + percent(durable, of: ceiling))
         print("  judged \(engine.events) events: \(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.violations) violations; store wrote \(store.written) records in \(store.batches) batches, dropped \(store.dropped), failed \(store.failedRecords); normalizer refused \(pipeline.counts.refused); resident memory \(residentBefore / 1_048_576) MB before, \(residentAfter / 1_048_576) MB after")
+        print("  resident memory during the run: " + samples.joined(separator: ", "))
     }
 
     /// Violation-to-disk latency at a paced rate: frames carry their send time as event

@@ -36,8 +36,11 @@ package enum GatewayLiveBenchmark {
     /// - Throws: `GatewayError` if the simulator or client cannot start.
     ///   - framesPerSecond: paces the sender and stamps frames with the wall clock (latency
     ///     runs); nil sends flat out.
+    ///   - progress: called on the caller's thread each time another tenth of the frames
+    ///     has arrived (e.g. to sample memory), with the count so far.
     package static func run(
-        frames: Int, sink: (any GatewaySink)?, framesPerSecond: Int? = nil, timeoutSeconds: Double = 120
+        frames: Int, sink: (any GatewaySink)?, framesPerSecond: Int? = nil, timeoutSeconds: Double = 600,
+        progress: ((Int) -> Void)? = nil
     ) throws(GatewayError) -> Result {
         let setupStarted = monotonicMicroseconds()
         let logger = Logger(label: "moses.bench") { _ in SwiftLogNoOpLogHandler() }
@@ -74,9 +77,14 @@ package enum GatewayLiveBenchmark {
         let deadline = monotonicMicroseconds() + Int64(timeoutSeconds * 1_000_000)
         var now = monotonicMicroseconds()
         var received = 0
+        var nextReport = max(1, frames / 10)
         while now < deadline {
             received = client.counters.framesIn.load(ordering: .relaxed) - baseline.framesIn
             if firstFrameAt == nil && received > 0 { firstFrameAt = now }
+            if received >= nextReport {
+                progress?(received)
+                nextReport += max(1, frames / 10)
+            }
             if received >= frames { break }
             usleep(1000)
             now = monotonicMicroseconds()

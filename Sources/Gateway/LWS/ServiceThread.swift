@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import Logging
 import Synchronization
 
 /// One dedicated thread running one lws context, and the only way other threads reach it:
@@ -72,15 +73,35 @@ final class ServiceThread: Sendable {
     }
 }
 
-/// Process-wide lws log setup: errors and warnings only, to stderr. lws's own notices
-/// (one per context) would drown the daemon's log.
+/// Process-wide lws log routing: errors and warnings only, into the swift-log logger of
+/// the most recently started client or simulator (lws's own notices, one per context,
+/// would drown the daemon's log). lws has one log sink per process, hence the global.
 enum LWSLogging {
+    /// The logger lws lines go to; set before each context is created.
+    static let logger = Mutex<Logger?>(nil)
+
     private static let configured: Bool = {
-        lws_set_log_level(LLL_ERR | LLL_WARN, nil)
+        lws_set_log_level(LLL_ERR | LLL_WARN, lwsLogEmit)
         return true
     }()
 
-    static func configure() { _ = configured }
+    /// Routes lws's log lines to `logger` from now on.
+    static func configure(_ logger: Logger) {
+        self.logger.withLock { $0 = logger }
+        _ = configured
+    }
+}
+
+/// lws's log sink: a plain global C-compatible function. lws calls it on whichever
+/// thread logs (a service thread); the logger is read under its mutex.
+func lwsLogEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line, let logger = LWSLogging.logger.withLock({ $0 }) else { return }
+    let text = String(cString: line).trimmingTrailingNewlines()
+    if level & LLL_ERR != 0 {
+        logger.error("libwebsockets", metadata: ["lws.line": "\(text)"])
+    } else {
+        logger.warning("libwebsockets", metadata: ["lws.line": "\(text)"])
+    }
 }
 
 /// Monotonic microseconds, for the liveness watchdog.

@@ -93,12 +93,15 @@ package final class GatewaySimulator: Sendable {
             let session = SimulatorSession(simulator: self)
             session.run()
         }
-        while true {
+        // The service thread reports the bound port or a failure within milliseconds.
+        let deadline = monotonicMicroseconds() + 10_000_000
+        while monotonicMicroseconds() < deadline {
             let (port, failure) = observed.withLock { ($0.port, $0.startFailure) }
             if let port { return port }
             if let failure { throw .contextCreationFailed(failure) }
             usleepMilliseconds(1)
         }
+        throw .contextCreationFailed("the simulator did not report a port within 10 s")
     }
 
     /// Stops listening and drops every client (as a killed gateway would); joins the

@@ -93,7 +93,7 @@ final class SimulatorSession {
     }
 
     func run() {
-        LWSLogging.configure()
+        LWSLogging.configure(logger)
         let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
         table.initialize(repeating: lws_protocols(), count: 2)
         let name = strdup(Self.protocolName)!
@@ -111,6 +111,9 @@ final class SimulatorSession {
         info.protocols = UnsafePointer(table)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.fd_limit_per_thread = 64
+        // lws reads at most this much per POLLIN (default 4096, ~17 frames): 64 KiB cuts the
+        // poll round trips of a busy stream 16-fold. Allocated once per service thread.
+        info.pt_serv_buf_size = 65_536
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
             info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
             let certificateCopy = strdup(certificate)!, keyCopy = strdup(key)!
