@@ -100,6 +100,8 @@ let package = Package(
                 "Configuration",
                 "SystemdNotify",
                 "MosesFiles",
+                "Notifications",
+                "MetricsEndpoint",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",

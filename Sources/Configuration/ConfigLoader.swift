@@ -654,8 +654,10 @@ private final class SchemaReader {
         guard let portText else {
             return portRequired ? .failure(AddressProblem(text: "expected host:port, e.g. 127.0.0.1:9464")) : .success((String(host), nil))
         }
-        guard let port = Int(portText), (1...65_535).contains(port) else {
-            return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in 1…65535"))
+        // A listening address may ask for port 0: any free port, which the daemon logs.
+        let lowest = portRequired ? 0 : 1
+        guard let port = Int(portText), (lowest...65_535).contains(port) else {
+            return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in \(lowest)…65535"))
         }
         return .success((String(host), port))
     }

@@ -147,6 +147,8 @@ enum ParseBenchmark {
         let megabytes = Double(capture.count) / 1_048_576
         print("capture: \(events) records, \(EngineBenchmark.format(megabytes)) MB, \(conversations) conversations, \(engine.counters.streamDeltas) stream deltas")
         print("bare scan: \(lines) lines in \(EngineBenchmark.format(scanSeconds)) s = \(EngineBenchmark.format(scanRate / 1e6)) M events/s (\(EngineBenchmark.format(megabytes / scanSeconds)) MB/s)")
-        print("full path (scan + normalize + engine): \(judged) events in \(EngineBenchmark.format(fullSeconds)) s = \(EngineBenchmark.format(fullRate / 1e6)) M events/s, \(EngineBenchmark.format(100 * fullRate / scanRate))% of the bare scan; \(engine.counters.violations) violations, \(refused) refused lines")
+        print("full path (scan + normalize + engine): \(judged) events in \(EngineBenchmark.format(fullSeconds)) s = \(EngineBenchmark.format(fullRate / 1e6)) M events/s, \(EngineBenchmark.format(100 * fullRate / scanRate))% of the bare scan; \(refused) refused lines")
+        let byRule = RuleID.allCases.filter { engine.counters.violations(of: $0) > 0 }.map { "\($0.rawValue) \(engine.counters.violations(of: $0))" }
+        print("  violations found: \(engine.counters.violations) (\(byRule.joined(separator: ", ")))")
     }
 }

@@ -24,6 +24,8 @@ final class GatewayPipeline: GatewaySink {
         var resynced = 0
         var hasLoggedRefusal = false
         var hasBeenReady = false
+        /// Where every input is recorded for replay (`run --capture`), if anywhere.
+        var capture: CaptureRecorder?
     }
 
     private let state: Mutex<State>
@@ -40,11 +42,12 @@ final class GatewayPipeline: GatewaySink {
     ///   - writer: the audit store's writer; records go there in event order.
     ///   - onFound: see `onFound`.
     ///   - onStatus: see `onStatus`.
+    ///   - capture: records every input in the replay format, with the event time judged.
     init(
-        engine: GovernanceEngine, writer: AuditWriter, logger: Logger,
+        engine: GovernanceEngine, writer: AuditWriter, logger: Logger, capture: sending CaptureRecorder? = nil,
         onFound: (@Sendable (Violation, Int64) -> Void)? = nil, onStatus: (@Sendable (GatewayStatus) -> Void)? = nil
     ) {
-        self.state = Mutex(State(engine: engine))
+        self.state = Mutex(State(engine: engine, capture: capture))
         self.writer = writer
         self.logger = logger
         self.onFound = onFound
@@ -69,6 +72,13 @@ final class GatewayPipeline: GatewaySink {
         state.withLock { ($0.delivered, $0.refused, $0.resynced) }
     }
 
+    /// The normalizer's counters (frames in, malformed, oversized, by kind).
+    var normalizerCounters: NormalizerCounters { state.withLock { $0.normalizer.counters } }
+
+    /// False while another thread holds the pipeline (judging); for the systemd watchdog,
+    /// which skips a ping rather than wait.
+    var isResponsive: Bool { state.withLockIfAvailable { _ in true } ?? false }
+
     /// The engine's counters (events, responses, violations by rule).
     var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
@@ -77,9 +87,11 @@ final class GatewayPipeline: GatewaySink {
             state.delivered += 1
             if case .resync = delivery.origin { state.resynced += 1 }
             let event: GovernanceEvent
+            let receivedAt = state.receiveTime ?? Self.wallClockMilliseconds()
             do {
-                event = try state.normalizer.normalize(message, receivedAt: state.receiveTime ?? Self.wallClockMilliseconds())
+                event = try state.normalizer.normalize(message, receivedAt: receivedAt)
             } catch {
+                if state.capture != nil { state.capture?.append(.gateway, at: receivedAt, data: Array(message)) }
                 state.refused += 1
                 if !state.hasLoggedRefusal {
                     state.hasLoggedRefusal = true
@@ -87,13 +99,26 @@ final class GatewayPipeline: GatewaySink {
                 }
                 return
             }
+            // Recorded with the time judged, so a replay of the capture judges alike.
+            // (Copied: the region checker will not let the borrowed buffer into the lock's state.)
+            if state.capture != nil { state.capture?.append(.gateway, at: event.at, data: Array(message)) }
             judge(event, in: &state)
         }
     }
 
     /// Judges an event from another source (ledger tail, state watch, demo player).
-    func inject(_ event: GovernanceEvent) {
-        state.withLock { judge(event, in: &$0) }
+    ///
+    /// - Parameter captured: the input's bytes and source, for `run --capture`.
+    func inject(_ event: GovernanceEvent, captured: (source: CaptureWriter.Source, data: [UInt8])? = nil) {
+        state.withLock { state in
+            if let captured { state.capture?.append(captured.source, at: event.at, data: captured.data) }
+            judge(event, in: &state)
+        }
+    }
+
+    /// Judges from now on with `policy` (a configuration reload); conversation state stays.
+    func setPolicy(_ policy: Policy) {
+        state.withLock { $0.engine.policy = policy }
     }
 
     /// Ends judging (open cycles are closed) and commits what is left.
@@ -101,6 +126,7 @@ final class GatewayPipeline: GatewaySink {
         state.withLock { state in
             state.engine.finish(into: &state.found)
             enqueueFound(&state, revealedAt: nil)
+            state.capture?.flush()
             _ = writer.enqueue(.counters(CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)))
         }
         try writer.flush()
@@ -123,21 +149,9 @@ final class GatewayPipeline: GatewaySink {
     }
 
     private func judge(_ event: GovernanceEvent, in state: inout State) {
-        state.engine.process(event, into: &state.found)
-        switch event.kind {
-        case let .response(response):
-            _ = writer.enqueue(.response(ResponseRecord(
-                at: event.at, session: response.session, role: state.engine.policy.role(ofAgent: response.session.agentID),
-                runID: response.runID, textLength: response.text.utf8.count, isAudited: false, source: response.source
-            )))
-        case let .toolCall(call):
-            _ = writer.enqueue(.toolCall(ToolCallRecord(at: event.at, role: state.engine.policy.role(ofAgent: call.session.agentID), call: call)))
-        case let .ledgerEntry(entry):
-            _ = writer.enqueue(.ledgerEntry(entry))
-        case let .stateChanged(governance):
-            _ = writer.enqueue(.stateChange(at: event.at, state: governance))
-        default:
-            break
+        let disposition = state.engine.process(event, into: &state.found)
+        for record in AuditRecord.observations(of: event, disposition: disposition, engine: state.engine) {
+            _ = writer.enqueue(record)
         }
         enqueueFound(&state, revealedAt: event.at)
     }

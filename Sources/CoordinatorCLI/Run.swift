@@ -7,7 +7,9 @@ import Configuration
 import Gateway
 import Governance
 import Logging
+import MetricsEndpoint
 import MosesFiles
+import Notifications
 import Synchronization
 import SystemdNotify
 import WireFormats
@@ -26,7 +28,14 @@ extension MosesCoordinator {
                 jittered backoff; re-reads chat.history after a gap, a reconnect or a \
                 gateway shutdown. The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
                 never from the command line. SIGTERM or SIGINT stops reading, flushes the \
-                store and exits 0.
+                store and exits 0. SIGHUP reloads the configuration file: it is validated first \
+                and an invalid one leaves the running configuration in place; the policy applies \
+                at once (conversation state is kept), other sections at the next start.
+
+                With a configuration, violations are also delivered to its webhook and exec \
+                channels (through the store's outbox, after they are durable) and counters are \
+                served as Prometheus text on its metrics address. --capture records every input \
+                in the replay format, so `replay` of the file gives the same verdicts.
 
                 Files: the device identity (created 0600 on first run) and the device token \
                 the gateway may issue, next to it.
@@ -70,6 +79,9 @@ extension MosesCoordinator {
         @Option(name: .customLong("agent"), help: ArgumentHelp("A governed agent id; repeat for several (default: every agent).", valueName: "id"))
         var agents: [String] = []
 
+        @Option(help: ArgumentHelp("Record every input (gateway frames, ledger lines, state changes) to this file in the replay format.", valueName: "file"))
+        var capture: String?
+
         @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")
         var dryRun = false
 
@@ -89,6 +101,9 @@ extension MosesCoordinator {
             var statePath: String?
             var policy = Policy()
             var writer = AuditWriter.Configuration()
+            var notifications = NotificationSettings()
+            var metricsAddress: String?
+            var appendsToLedger = false
         }
 
         func settings() throws -> Settings {
@@ -116,6 +131,9 @@ extension MosesCoordinator {
                 settings.writer.batchIntervalMs = loaded.store.batchMs
                 settings.writer.queueCapacity = loaded.store.queueCapacity
                 settings.writer.overflowPolicy = AuditWriter.OverflowPolicy(rawValue: loaded.store.overflow.rawValue) ?? .block
+                settings.notifications = loaded.notifications
+                settings.metricsAddress = loaded.metrics.address
+                settings.appendsToLedger = loaded.moses.appendsToLedger
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -128,18 +146,25 @@ extension MosesCoordinator {
 
         func run() throws {
             let logger = Logger(label: "moses.run")
-            let settings = try settings()
+            var settings = try settings()
             let token = try readToken(from: settings.tokenFile)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
                 logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])
             }
             // Signals are routed to a pipe before any thread starts, so no thread dies of them.
-            let stopSignal = try SignalPipe(signals: [SIGINT, SIGTERM])
+            let signals = try SignalPipe(signals: [SIGINT, SIGTERM, SIGHUP])
+            // Notifications go through the store's outbox: queued in the violation's own
+            // transaction, delivered by a worker of their own once durable.
+            let notify = DeliveryWorker.Configuration(settings.notifications)
+            let delivery = notify.channels.isEmpty ? nil
+                : try DeliveryWorker(path: settings.databasePath, configuration: notify, logger: logger)
+            settings.writer.notificationChannels = notify.channels
+            if settings.appendsToLedger { settings.writer.mosesLedgerPath = settings.ledgerPath }
             let writer = try AuditWriter(path: settings.databasePath, configuration: settings.writer, logger: logger) { batch in
-                for violation in batch.violations {
-                    logger.warning("violation", metadata: ["rule.id": "\(violation.rule.rawValue)", "violation": "\(violation.textLine)"])
-                }
+                // Told only once the batch is on disk.
+                for violation in batch.violations { ViolationLog.log(violation, to: logger) }
+                if !batch.violations.isEmpty { delivery?.wake() }
             }
             // The MO§ES files: the initial state before judging anything, then changes.
             let pipelineBox = PipelineBox()
@@ -154,14 +179,18 @@ extension MosesCoordinator {
                 case let .failure(error): logger.warning("state file not usable; starting from the default state", metadata: ["error": "\(error)"])
                 }
             }
+            let recorder = try capture.map { path throws(CaptureRecorder.CaptureError) in try CaptureRecorder(path: path) }
             if dryRun {
                 try writer.close()
                 print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
                 return
             }
+            let systemd = SystemdNotifier.fromProcessEnvironment()
             let pipeline = GatewayPipeline(
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
+                capture: recorder,
                 onStatus: { status in
+                    try? systemd.notify(.status(Self.statusLine(status)))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
@@ -175,27 +204,104 @@ extension MosesCoordinator {
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
+            let metrics = try settings.metricsAddress.map { address in
+                try MetricsServer(address: address, logger: logger) {
+                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
+                }
+            }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
             pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(settings.gatewayURL)")
+            if let metrics {
+                let port = try metrics.start()
+                logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
+            }
+            delivery?.start()
             watcher?.start()
             client.start()
-            let systemd = SystemdNotifier.fromProcessEnvironment()
-            try? systemd.notify(.ready, .status("watching \(settings.gatewayURL)"))
-            let signal = stopSignal.wait()
+            try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
+            // The configuration as loaded above, kept for SIGHUP reloads.
+            let holder = try config.map { path throws(ConfigError) in try ConfigHolder(loadingFrom: path, loader: .fromEnvironment()) }
+            var signal: Int32
+            while true {
+                let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }
+                signal = signals.wait(timeoutMs: pingInterval)
+                if signal == SignalPipe.timedOut {
+                    // Ping only while the judging path is not wedged.
+                    if pipeline.isResponsive { try? systemd.notify(.watchdog) }
+                    continue
+                }
+                guard signal == SIGHUP else { break }
+                try? systemd.notify(.reloading)
+                reload(holder, into: pipeline, logger: logger)
+                try? systemd.notify(.ready)
+            }
             let isHalted = signal == Int32(Self.haltByte)
             try? systemd.notify(.stopping)
             logger.notice("stopping", metadata: ["signal": "\(isHalted ? "gateway refused credentials" : "\(signal)")"])
-            // Stop reading first, then judge what is left and commit it.
+            // Stop reading first, then judge what is left and commit it; deliver what is durable.
             client.stop()
             watcher?.stop()
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
+            delivery?.stop()
+            metrics?.stop()
             let counters = client.counters.snapshot
             logger.notice("moses-coordinator stopped", metadata: [
                 "gateway.frames": "\(counters.framesIn)", "engine.violations": "\(pipeline.engineCounters.violations)",
             ])
             if isHalted { throw ExitCode(78) }
+        }
+
+        /// SIGHUP: validate the file, swap the policy in at once, keep the old on any error.
+        func reload(_ holder: ConfigHolder?, into pipeline: GatewayPipeline, logger: Logger) {
+            guard let holder else {
+                logger.notice("SIGHUP without --config: nothing to reload")
+                return
+            }
+            let outcome = holder.reload()
+            switch outcome {
+            case .applied(let sections, _):
+                pipeline.setPolicy(holder.current.policy)
+                let later = sections.filter { $0 != "policy" }
+                logger.notice("\(outcome.summary)", metadata: later.isEmpty ? [:] : ["config.restart_needed": "\(later.joined(separator: ","))"])
+            case .unchanged:
+                logger.notice("\(outcome.summary)")
+            case .rejected:
+                logger.error("\(outcome.summary)")
+            }
+        }
+
+        /// The `STATUS=` line systemd shows for a gateway connection state.
+        static func statusLine(_ status: GatewayStatus) -> String {
+            switch status {
+            case .connecting(let attempt): return "connecting to the gateway (attempt \(attempt))"
+            case .ready(let version, _): return "connected to the gateway (protocol v\(version))"
+            case .waiting(let retryInMs, let reason): return "gateway unavailable (\(reason)); retrying in \(retryInMs / 1_000) s"
+            case .stopped(let reason): return reason.map { "stopped: \($0)" } ?? "stopped"
+            }
+        }
+
+        /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).
+        static func metricsSnapshot(
+            pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?
+        ) -> MetricsSnapshot {
+            var snapshot = MetricsSnapshot()
+            snapshot.add(named: CountersSnapshot(at: WallClock.milliseconds(), engine: pipeline.engineCounters).values)
+            snapshot.add(named: pipeline.normalizerCounters.metrics)
+            snapshot.add(named: client.counters.snapshot.metrics)
+            snapshot.add(named: writer.counters.named)
+            snapshot.add("moses_store_queue_depth", value: Double(writer.queueDepth))
+            if case .ready = client.currentStatus {
+                snapshot.add("moses_gateway_connected", value: 1)
+            } else {
+                snapshot.add("moses_gateway_connected", value: 0)
+            }
+            if let delivery {
+                snapshot.add(named: delivery.outboxCounts.metrics)
+                snapshot.add(named: delivery.counters.metrics)
+            }
+            return snapshot
         }
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
@@ -243,6 +349,21 @@ struct SignalPipe {
         _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &value, 1)
     }
 
+    /// What `wait(timeoutMs:)` returns when the time ran out.
+    static let timedOut: Int32 = -1
+
+    /// Blocks until a signal (or `notify`) arrives or `timeoutMs` passes (nil: forever);
+    /// returns the signal's number (or byte), or `timedOut`.
+    func wait(timeoutMs: Int32?) -> Int32 {
+        guard let timeoutMs else { return wait() }
+        var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&descriptor, 1, timeoutMs)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0 ? wait() : Self.timedOut
+        }
+    }
+
     /// Blocks until a signal (or `notify`) arrives; returns its number (or byte).
     func wait() -> Int32 {
         var byte: UInt8 = 0
@@ -275,12 +396,12 @@ final class PipelineBox: Sendable {
     func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {
         guard let pipeline = pipeline.withLock({ $0 }) else { return }
         switch change {
-        case let .ledger(.entry(entry)):
-            pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)))
+        case let .ledger(.entry(entry, bytes)):
+            pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)), captured: (.ledger, bytes))
         case let .ledger(.refused(line, reason)):
             logger.info("ledger line skipped", metadata: ["ledger.line": "\(line)", "error": "\(reason)"])
         case let .state(state):
-            pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)))
+            pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)), captured: (.state, CaptureWriter.stateData(state)))
         case let .stateRefused(reason):
             logger.warning("state file not usable; the previous state stays in force", metadata: ["error": "\(reason)"])
         }

@@ -13,8 +13,9 @@ import WireFormats
 package final class LedgerTail {
     /// One line's outcome.
     package enum Item: Equatable {
-        /// A ledger entry with its canonical hash recomputed and its 1-based line number.
-        case entry(LedgerEntry)
+        /// A ledger entry with its canonical hash recomputed and its 1-based line number, and
+        /// the line's bytes as written (for captures).
+        case entry(LedgerEntry, bytes: [UInt8])
         /// A line that is not a ledger entry (counted; the tail goes on).
         case refused(line: Int, reason: String)
     }
@@ -129,7 +130,7 @@ package final class LedgerTail {
     private func skipExistingContent() {
         var items: [Item] = []
         readLines(into: &items)
-        for case .entry(let entry) in items.reversed() {
+        for case .entry(let entry, _) in items.reversed() {
             tipHash = entry.hash
             break
         }
@@ -181,7 +182,7 @@ package final class LedgerTail {
             let record = try MosesLedgerRecord(line: pending)
             let entry = record.ledgerEntry(line: lineNumber)
             tipHash = entry.hash
-            items.append(.entry(entry))
+            items.append(.entry(entry, bytes: pending))
         } catch {
             counters.malformed += 1
             items.append(.refused(line: lineNumber, reason: error.description))

@@ -136,7 +136,7 @@ import Testing
         let expected = try String(contentsOf: CoordinatorBinary.captures.appendingPathComponent("every-violation.expected.jsonl"), encoding: .utf8)
         let expectedCount = expected.split(separator: "\n").count
         #expect(await Self.waitUntil(seconds: 30) {
-            run.stderr.components(separatedBy: " violation=").count - 1 >= expectedCount
+            run.stderr.components(separatedBy: "governance violation:").count - 1 >= expectedCount
         }, "run: \(run.stderr)")
         run.process.terminate()
         run.process.waitUntilExit()
@@ -147,5 +147,122 @@ import Testing
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["rule"] as? String
         }.sorted()
         #expect(stored == wanted)
+    }
+
+    /// `GET path` over plain HTTP on loopback; the whole response.
+    static func httpGet(port: Int, path: String) -> String? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
+        var response = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    /// The service as the unit runs it: a configuration file, notifications through the
+    /// outbox to an exec channel, /metrics, SIGHUP reloads (invalid kept out, valid applied),
+    /// and a capture whose replay gives exactly the verdicts the live run stored.
+    @Test func configuredServiceNotifiesServesMetricsReloadsAndCaptures() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-service-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
+        try Self.scenario(fromCapture: capture).write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
+        FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
+        FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
+        // The exec channel: each violation's JSON on stdin, one line each in a file.
+        try "#!/bin/sh\ncat >> '\(path("delivered.jsonl"))'\necho >> '\(path("delivered.jsonl"))'\n".write(toFile: path("notify.sh"), atomically: true, encoding: .utf8)
+        chmod(path("notify.sh"), 0o755)
+        let simulator = try Child([
+            "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
+            "--ledger", path("audit_ledger.jsonl"), "--state", path("state.json"),
+        ], in: directory, name: "simulate")
+        defer { simulator.terminate() }
+        #expect(await Self.waitUntil { simulator.stdout.contains("listening on") })
+        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
+        func config(driftLimit: String) -> String {
+            """
+            gateway:
+              url: "ws://127.0.0.1:\(port)"
+              token_file: "\(path("token"))"
+              identity_path: "\(path("identity.json"))"
+            moses:
+              ledger_path: "\(path("audit_ledger.jsonl"))"
+              state_path: "\(path("state.json"))"
+            rules:
+              drift_repeat_limit: \(driftLimit)
+            store:
+              path: "\(path("audit.db"))"
+            notifications:
+              exec_program: "\(path("notify.sh"))"
+              suppression_window_ms: 0
+            metrics:
+              address: "127.0.0.1:0"
+
+            """
+        }
+        try config(driftLimit: "3").write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+        let run = try Child(["run", "--config", path("coordinator.yaml"), "--capture", path("capture.jsonl")], in: directory, name: "run")
+        defer { run.terminate() }
+        #expect(await Self.waitUntil(seconds: 30) { run.stderr.components(separatedBy: "governance violation:").count - 1 >= 8 }, "run: \(run.stderr)")
+
+        // Every violation reaches the exec channel once it is stored.
+        func delivered() -> [String] {
+            ((try? String(contentsOfFile: path("delivered.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        #expect(await Self.waitUntil(seconds: 20) { delivered().count >= 8 }, "delivered: \(delivered()) run: \(run.stderr)")
+        #expect(Set(delivered().compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["rule"] as? String
+        }) == ["sequence", "audit_before_response", "posture", "role", "mode", "drift", "ledger_integrity"])
+
+        // /metrics answers with the engine's and the outbox's counters.
+        let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
+        let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let metrics = Self.httpGet(port: metricsPort, path: "/metrics") ?? ""
+        #expect(metrics.hasPrefix("HTTP/1.1 200"), "metrics: \(metrics.prefix(300)) line: \(metricsLine)")
+        #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
+        #expect(metrics.contains("moses_gateway_connected 1"))
+
+        // SIGHUP with an invalid file keeps the running configuration; a valid one applies.
+        try config(driftLimit: "-1").write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+        kill(run.process.processIdentifier, SIGHUP)
+        #expect(await Self.waitUntil { run.stderr.contains("configuration reload rejected, previous configuration kept") }, "run: \(run.stderr)")
+        try config(driftLimit: "5").write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+        kill(run.process.processIdentifier, SIGHUP)
+        #expect(await Self.waitUntil { run.stderr.contains("configuration reloaded; changed:") }, "run: \(run.stderr)")
+        #expect(run.process.isRunning)
+
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 0, "run: \(run.stderr)")
+
+        // The capture replays to exactly the verdicts the live run stored.
+        let stored = try CoordinatorBinary.run(["query", "--db", path("audit.db"), "--format", "csv",
+                                                "SELECT ts, rule, agent_id, run_id FROM violations ORDER BY ts, rule"])
+        let replayed = try CoordinatorBinary.run(["replay", path("capture.jsonl")])
+        let replayedRows = replayed.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return "\(object["at"] ?? ""),\(object["rule"] ?? ""),\(object["agent_id"] ?? ""),\((object["run_id"] as? String) ?? "")"
+        }.sorted()
+        let storedRows = stored.stdout.split(separator: "\n").dropFirst().map(String.init).sorted()
+        #expect(storedRows.count == 8)
+        #expect(replayedRows == storedRows, "replay stderr: \(replayed.stderr)")
     }
 }

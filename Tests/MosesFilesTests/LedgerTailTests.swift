@@ -45,7 +45,7 @@ struct LedgerWriter {
 
 @Suite struct LedgerTailTests {
     func entries(_ items: [LedgerTail.Item]) -> [LedgerEntry] {
-        items.compactMap { if case .entry(let entry) = $0 { entry } else { nil } }
+        items.compactMap { if case .entry(let entry, _) = $0 { entry } else { nil } }
     }
 
     @Test func followsAppendsFromTheEnd() throws {
@@ -193,12 +193,12 @@ struct LedgerWriter {
         try #"{"mode": "research", "posture": "scout", "role": "primary"}"#.write(toFile: statePath, atomically: true, encoding: .utf8)
         // Both arrive well before the 5 s poll: inotify woke the thread.
         let arrived = changes.wait(seconds: 3) { items in
-            let ledger = items.contains { if case .ledger(.entry(let e)) = $0 { e.agent == "secondary" } else { false } }
+            let ledger = items.contains { if case .ledger(.entry(let e, _)) = $0 { e.agent == "secondary" } else { false } }
             let state = items.contains { if case .state(let s) = $0 { s.mode == .research } else { false } }
             return ledger && state
         }
         #expect(arrived, "got \(changes.all)")
-        #expect(!changes.all.contains { if case .ledger(.entry(let e)) = $0 { e.agent == "primary" } else { false } },
+        #expect(!changes.all.contains { if case .ledger(.entry(let e, _)) = $0 { e.agent == "primary" } else { false } },
                 "the line that was there before start is not reported")
     }
 }
