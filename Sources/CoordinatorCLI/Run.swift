@@ -104,6 +104,7 @@ extension MosesCoordinator {
             var notifications = NotificationSettings()
             var metricsAddress: String?
             var appendsToLedger = false
+            var retentionDays = 0
         }
 
         func settings() throws -> Settings {
@@ -134,6 +135,7 @@ extension MosesCoordinator {
                 settings.notifications = loaded.notifications
                 settings.metricsAddress = loaded.metrics.address
                 settings.appendsToLedger = loaded.moses.appendsToLedger
+                settings.retentionDays = loaded.store.retentionDays
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -222,12 +224,20 @@ extension MosesCoordinator {
             // The configuration as loaded above, kept for SIGHUP reloads.
             let holder = try config.map { path throws(ConfigError) in try ConfigHolder(loadingFrom: path, loader: .fromEnvironment()) }
             var signal: Int32
+            var nextPruneAt = WallClock.milliseconds()
+            let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }
             while true {
-                let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }
-                signal = signals.wait(timeoutMs: pingInterval)
+                if settings.retentionDays > 0, WallClock.milliseconds() >= nextPruneAt {
+                    // Retention: events older than the configured days go (violations stay).
+                    let now = WallClock.milliseconds()
+                    _ = writer.enqueue(.prune(before: now - Int64(settings.retentionDays) * 86_400_000))
+                    nextPruneAt = now + Self.retentionIntervalMs
+                }
+                let wakeForRetention: Int32? = settings.retentionDays > 0 ? Int32(Self.retentionIntervalMs) : nil
+                signal = signals.wait(timeoutMs: [pingInterval, wakeForRetention].compactMap { $0 }.min())
                 if signal == SignalPipe.timedOut {
                     // Ping only while the judging path is not wedged.
-                    if pipeline.isResponsive { try? systemd.notify(.watchdog) }
+                    if pingInterval != nil && pipeline.isResponsive { try? systemd.notify(.watchdog) }
                     continue
                 }
                 guard signal == SIGHUP else { break }
@@ -303,6 +313,9 @@ extension MosesCoordinator {
             }
             return snapshot
         }
+
+        /// How often retention runs (at start, then hourly).
+        static let retentionIntervalMs: Int64 = 3_600_000
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
         static let haltByte: UInt8 = 255

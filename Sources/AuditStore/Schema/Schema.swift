@@ -216,6 +216,16 @@ package enum Schema {
         """
 
     /// Absolute values from the engine, so a replay writes the same row again.
+    /// Retention: one statement per pruned table, rows recorded before the bound parameter.
+    /// Violations and `ledger` stay (an audit record); delivered or failed notifications go.
+    static let pruneEvents = [
+        "DELETE FROM responses WHERE recorded_at < ?",
+        "DELETE FROM tool_calls WHERE recorded_at < ?",
+        "DELETE FROM ledger_entries WHERE recorded_at < ?",
+        "DELETE FROM state_changes WHERE recorded_at < ?",
+        "DELETE FROM outbox WHERE state IN ('delivered', 'failed') AND created_at < ?",
+    ]
+
     static let upsertConversation = """
         INSERT INTO conversations (conversation, first_seen, last_seen, cycle_position, responses,
             tool_calls, violations)

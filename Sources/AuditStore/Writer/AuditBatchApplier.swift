@@ -20,6 +20,8 @@ package final class AuditBatchApplier {
         package var duplicates = 0
         /// Rows of the store's ledger appended.
         package var ledgerRows = 0
+        /// Rows deleted by retention.
+        package var prunedRows = 0
     }
 
     package init(database: Database) {
@@ -119,6 +121,10 @@ package final class AuditBatchApplier {
                     .integer(conversation.responses), .integer(conversation.toolCalls),
                     .integer(conversation.violations),
                 ])
+            case .prune(let before):
+                for sql in Schema.pruneEvents {
+                    outcome.prunedRows += try database.execute(sql: sql, arguments: [.integer(before)])
+                }
             case .counters(let snapshot):
                 for (name, value) in snapshot.values {
                     try database.execute(

@@ -18,6 +18,10 @@ package enum AuditRecord: Sendable, Equatable {
     case daemon(DaemonEvent)
     /// Counter values to store in `counters` (absolute, monotonic).
     case counters(CountersSnapshot)
+    /// Retention: delete stored events (responses, tool calls, ledger lines seen, state
+    /// changes, delivered notifications) recorded before `before` (ms). Violations and the
+    /// hash-chained ledger are never pruned.
+    case prune(before: Int64)
 }
 
 /// A response as the store keeps it.
