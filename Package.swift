@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's client and
-// server roles) and only AuditStore imports CSQLite.
+// Only LWSSupport, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
+// client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -39,12 +39,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What every libwebsockets user here shares (the service-thread timer).
+        .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
         // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
         .target(
             name: "Gateway",
             dependencies: [
                 "WireFormats",
                 "CLibWebsockets",
+                "LWSSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -81,6 +84,7 @@ let package = Package(
                 "Configuration",
                 "WireFormats",
                 "CLibWebsockets",
+                "LWSSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import LWSSupport
 import Synchronization
 
 /// Posts one JSON body to a webhook with lws's HTTP client role (`http://` and `https://`,
@@ -111,7 +112,7 @@ final class WebhookRequest {
     var isBodySent = false
     var isDone: Bool { status != nil || error != nil || isTimedOut }
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
-    lazy var timer = WebhookTimer { [unowned self] in self.isTimedOut = true }
+    lazy var timer = LWSTimer { [unowned self] in self.isTimedOut = true }
 
     init(body: [UInt8], url: WebhookURL) {
         self.body = body
@@ -204,63 +205,3 @@ func webhookClientCallback(
     }
 }
 
-/// A one-shot lws timer (`lws_sorted_usec_list_t`) calling a Swift closure on the service
-/// thread: the attempt's timeout, which wakes `lws_service` (its own timeout argument is
-/// ignored since lws 3.2).
-///
-/// Thread-bound to the service thread. The sul is the first bytes of memory this object
-/// owns, followed by an unretained pointer back to it (lws hands the callback only the sul
-/// pointer). Cancelled before it is freed: a sul left in freed memory corrupts lws's timer
-/// list (lws#2653, #3099).
-final class WebhookTimer {
-    private let storage: UnsafeMutableRawPointer
-    private let action: () -> Void
-    private var isScheduled = false
-
-    private static var sulSize: Int { MemoryLayout<lws_sorted_usec_list_t>.stride }
-    private static var byteCount: Int { sulSize + MemoryLayout<UnsafeRawPointer>.stride }
-
-    init(_ action: @escaping () -> Void) {
-        self.action = action
-        storage = UnsafeMutableRawPointer.allocate(byteCount: Self.byteCount, alignment: 16)
-        // lws unlinks a sul before scheduling it: it must start zeroed.
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: Self.byteCount)
-        (storage + Self.sulSize).storeBytes(
-            of: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), as: UnsafeRawPointer.self)
-    }
-
-    deinit {
-        if isScheduled { lws_sul_cancel(sul) }
-        storage.deallocate()
-    }
-
-    private var sul: UnsafeMutablePointer<lws_sorted_usec_list_t> {
-        storage.assumingMemoryBound(to: lws_sorted_usec_list_t.self)
-    }
-
-    func schedule(on context: OpaquePointer, afterMicroseconds microseconds: Int64) {
-        isScheduled = true
-        lws_sul_schedule(context, 0, sul, webhookTimerFired, lws_usec_t(max(microseconds, 1)))
-    }
-
-    func cancel() {
-        guard isScheduled else { return }
-        isScheduled = false
-        lws_sul_cancel(sul)
-    }
-
-    fileprivate func fire() {
-        isScheduled = false
-        action()
-    }
-
-    fileprivate static func owner(of sul: UnsafeMutableRawPointer) -> WebhookTimer {
-        Unmanaged<WebhookTimer>.fromOpaque((sul + sulSize).load(as: UnsafeRawPointer.self)).takeUnretainedValue()
-    }
-}
-
-/// The C callback of every `WebhookTimer`: recovers the owner from the memory after the sul.
-func webhookTimerFired(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
-    guard let sul else { return }
-    WebhookTimer.owner(of: UnsafeMutableRawPointer(sul)).fire()
-}

@@ -1,21 +1,23 @@
 import CLibWebsockets
 
 /// A one-shot lws timer (`lws_sorted_usec_list_t`) that calls a Swift closure on the
-/// service thread.
+/// service thread. Shared by every lws user here (the gateway client and simulator, the
+/// webhook client); it also wakes `lws_service`, whose own timeout argument lws ignores
+/// since 3.2.
 ///
 /// Thread-bound: create, schedule, cancel and release it on the service thread of the
 /// context it is scheduled on. The sul lives in memory this object owns, followed by an
 /// unretained pointer back to the object (lws hands the callback only the sul pointer).
 /// `deinit` cancels the sul before freeing it: a sul left in freed memory corrupts lws's
 /// timer list (lws#2653, #3099).
-final class LWSTimer {
+package final class LWSTimer {
     private let storage: UnsafeMutableRawPointer
     private let action: () -> Void
     private var isScheduled = false
 
     private static var sulSize: Int { MemoryLayout<lws_sorted_usec_list_t>.stride }
 
-    init(_ action: @escaping () -> Void) {
+    package init(_ action: @escaping () -> Void) {
         self.action = action
         storage = UnsafeMutableRawPointer.allocate(byteCount: Self.sulSize + MemoryLayout<UnsafeRawPointer>.stride, alignment: 16)
         // lws unlinks a sul before scheduling it: it must start zeroed.
@@ -33,13 +35,13 @@ final class LWSTimer {
     }
 
     /// Fires the action after `microseconds`; rescheduling replaces a pending firing.
-    func schedule(on context: OpaquePointer, afterMicroseconds microseconds: Int64) {
+    package func schedule(on context: OpaquePointer, afterMicroseconds microseconds: Int64) {
         isScheduled = true
         lws_sul_schedule(context, 0, sul, lwsTimerFired, lws_usec_t(max(microseconds, 1)))
     }
 
     /// Cancels a pending firing; a no-op when none is pending.
-    func cancel() {
+    package func cancel() {
         guard isScheduled else { return }
         isScheduled = false
         lws_sul_cancel(sul)
