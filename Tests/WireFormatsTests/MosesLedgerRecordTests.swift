@@ -96,3 +96,23 @@ import WireFormats
         #expect(throws: FrameError.self) { try MosesLedgerRecord(line: Array(#"{"agent":"#.utf8)) }
     }
 }
+
+@Suite struct MosesLedgerEntryHashTests {
+    /// The direct canonical writer and the generic JSONValue serializer must agree on every
+    /// input, escapes and non-ASCII included: `make` hashes with the first, `computedHash`
+    /// re-hashes the members with the second.
+    @Test(arguments: [
+        "", "plain", "quote \" backslash \\ slash /", "new\nline\ttab\rreturn\u{8}\u{c}",
+        "control \u{1}\u{1f} del \u{7f}", "héllo — ünïcode ✓ 🎉", "</script>", String(repeating: "long ", count: 200),
+    ])
+    func directCanonicalHashMatchesTheGenericOne(detail: String) {
+        for sessionHash in [nil, "abc"] as [String?] {
+            let record = MosesLedgerRecord.make(
+                timestampMicroseconds: 1_767_225_600_123_456, agent: "coördinator", action: "sequence_violation",
+                detail: detail, outcome: "flagged", state: GovernanceState(mode: .highSecurity, posture: .scout, role: .broadcast),
+                sessionHash: sessionHash, previousHash: MosesLedgerRecord.zeroHash)
+            #expect(record.hash == record.computedHash)
+            #expect(record.isHashValid)
+        }
+    }
+}

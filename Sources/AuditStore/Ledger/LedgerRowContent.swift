@@ -64,6 +64,16 @@ package struct LedgerRowContent: Sendable, Equatable {
         state = event.state
     }
 
+    /// The entry's `timestamp` text and its `hash` chained to `previousHash`, without
+    /// building the record: what the writer stores for each row.
+    package func chained(to previousHash: String) -> (timestamp: String, hash: String) {
+        let timestamp = LedgerTimestamp.string(fromMicroseconds: at * 1000)
+        let hash = MosesLedgerRecord.entryHash(
+            timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
+            outcome: outcome, state: state, sessionHash: nil, previousHash: previousHash)
+        return (timestamp, hash)
+    }
+
     /// The MO§ES record for this content chained to `previousHash`, its `hash` computed
     /// canonically. O(size of the content): one canonical serialization and one SHA-256.
     package func record(previousHash: String) -> MosesLedgerRecord {

@@ -144,11 +144,10 @@ package final class AuditBatchApplier {
     private func appendLedgerRow(
         _ content: LedgerRowContent, violationID: Int64?, previousHash: String
     ) throws(DatabaseError) -> String {
-        let record = content.record(previousHash: previousHash)
-        let hash = record.hash ?? ""
+        let (timestamp, hash) = content.chained(to: previousHash)
         try database.execute(sql: Schema.insertLedgerRow, arguments: [
             .text(content.kind.rawValue), violationID.map(DatabaseValue.integer) ?? .null, .integer(content.at),
-            .text(content.conversation), .text(content.rule), .text(record.timestamp ?? ""), .text(content.agent),
+            .text(content.conversation), .text(content.rule), .text(timestamp), .text(content.agent),
             .text(content.component), .text(content.action), .text(content.detail), .text(content.outcome),
             .text(content.state.mode.rawValue), .text(content.state.posture.rawValue),
             .text(content.state.role.rawValue), .null, .text(previousHash), .text(hash),

@@ -59,8 +59,9 @@ package struct MosesLedgerRecord: Sendable, Equatable {
         action: String, detail: String = "", outcome: String = "logged",
         state: GovernanceState, sessionHash: String? = nil, previousHash: String
     ) -> MosesLedgerRecord {
+        let timestamp = LedgerTimestamp.string(fromMicroseconds: timestampMicroseconds)
         var members: [JSONValue.Member] = [
-            .init("timestamp", .string(LedgerTimestamp.string(fromMicroseconds: timestampMicroseconds))),
+            .init("timestamp", .string(timestamp)),
             .init("agent", .string(agent)),
             .init("component", .string(component)),
             .init("action", .string(action)),
@@ -72,7 +73,9 @@ package struct MosesLedgerRecord: Sendable, Equatable {
             .init("session_hash", sessionHash.map(JSONValue.string) ?? .null),
             .init("previous_hash", .string(previousHash)),
         ]
-        let hash = canonicalHash(of: members)
+        let hash = entryHash(
+            timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
+            outcome: outcome, state: state, sessionHash: sessionHash, previousHash: previousHash)
         members.append(.init("hash", .string(hash)))
         return MosesLedgerRecord(unchecked: .object(members))
     }
