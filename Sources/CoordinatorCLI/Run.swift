@@ -302,6 +302,7 @@ extension MosesCoordinator {
             snapshot.add(named: client.counters.snapshot.metrics)
             snapshot.add(named: writer.counters.named)
             snapshot.add("moses_store_queue_depth", value: Double(writer.queueDepth))
+            snapshot.add("moses_store_batch_latency_seconds", value: Double(writer.counters.lastBatchMicroseconds) / 1e6)
             if case .ready = client.currentStatus {
                 snapshot.add("moses_gateway_connected", value: 1)
             } else {

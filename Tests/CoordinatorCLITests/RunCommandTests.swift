@@ -239,6 +239,10 @@ import Testing
         #expect(metrics.hasPrefix("HTTP/1.1 200"), "metrics: \(metrics.prefix(300)) line: \(metricsLine)")
         #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
         #expect(metrics.contains("moses_gateway_connected 1"))
+        for name in ["moses_store_batch_latency_seconds", "moses_store_queue_depth", "moses_outbox_pending",
+                     "moses_engine_responses_total"] {
+            #expect(metrics.contains("\n\(name)"), "\(name) missing from /metrics")
+        }
 
         // SIGHUP with an invalid file keeps the running configuration; a valid one applies.
         try config(driftLimit: "-1").write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)

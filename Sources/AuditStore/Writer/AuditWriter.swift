@@ -89,6 +89,9 @@ package final class AuditWriter: @unchecked Sendable {
         /// not retried: the violation is in the store either way).
         package var mosesAppended: UInt64 = 0
         package var mosesAppendFailures: UInt64 = 0
+        /// How long the last committed batch took (retries included), in microseconds: a
+        /// gauge, so not among `named` (which the store keeps as monotonic counters).
+        package var lastBatchMicroseconds: UInt64 = 0
 
         /// Under their metric names.
         package var named: [(name: String, value: UInt64)] {
@@ -281,7 +284,9 @@ package final class AuditWriter: @unchecked Sendable {
 
             counters.written += UInt64(batch.count)
             counters.batches += 1
+            let started = WallClock.monotonicNanoseconds()
             let result = commit(batch, counters: counters)
+            let elapsed = (WallClock.monotonicNanoseconds() - started) / 1_000
 
             lock.lock()
             settledSequence += UInt64(batch.count)
@@ -289,6 +294,7 @@ package final class AuditWriter: @unchecked Sendable {
             case .success(let outcome):
                 state.written += UInt64(batch.count)
                 state.batches += 1
+                state.lastBatchMicroseconds = elapsed
                 state.duplicates += UInt64(outcome.duplicates)
             case .failure(let error):
                 state.failedBatches += 1
