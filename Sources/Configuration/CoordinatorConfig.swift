@@ -108,11 +108,11 @@ package struct StoreSettings: Sendable, Equatable {
     /// The database file (WAL mode; `-wal` and `-shm` files beside it).
     package var path: String = "/var/lib/moses-coordinator/audit.db"
     /// Most rows committed in one transaction.
-    package var batchRows: Int = 256
+    package var batchRows: Int = 8_192
     /// Longest a row waits in the writer before its batch is committed (ms).
     package var batchMs: Int = 50
     /// Rows the writer's queue holds before the overflow policy applies.
-    package var queueCapacity: Int = 8_192
+    package var queueCapacity: Int = 65_536
     /// What happens when the queue is full.
     package var overflow: OverflowPolicy = .block
     /// Days after which stored events are pruned; violations are kept. 0 keeps everything.

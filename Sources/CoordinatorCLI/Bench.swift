@@ -23,6 +23,9 @@ extension MosesCoordinator {
         @Option(help: "Violations written by the store stage's plain loop and writer (0 skips the stage).")
         var storeRows = 300_000
 
+        @Option(help: "Records per transaction in the store stage (both the plain loop and the writer).")
+        var storeBatch = 8_192
+
         @Option(help: "Rows of the table the store stage's last-hour query runs over.")
         var queryRows = 2_000_000
 
@@ -38,7 +41,7 @@ extension MosesCoordinator {
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             EngineBenchmark.runMemoryStage(conversations: conversations)
             if storeRows > 0 {
-                print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory))
+                print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory, batchSize: storeBatch))
             }
             LiveBenchmark.run(events: liveEvents)
         }

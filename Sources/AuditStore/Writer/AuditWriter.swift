@@ -31,7 +31,7 @@ package final class AuditWriter: @unchecked Sendable {
     /// Batching, queue and retry settings.
     package struct Configuration: Sendable {
         /// Records per batch at most; a full batch commits at once.
-        package var batchSize = 1_000
+        package var batchSize = 8_192
         /// A batch commits this long after its first record at the latest.
         package var batchIntervalMs = 50
         /// Records the queue holds before the overflow policy applies.
