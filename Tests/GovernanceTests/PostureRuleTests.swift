@@ -56,3 +56,15 @@ import Testing
         #expect(found.count == 1)
     }
 }
+
+@Suite struct TextSearchTests {
+    @Test func findsBytesExactly() {
+        #expect(TextSearch.contains("python3 audit_stub.py log --agent x", "audit_stub.py"))
+        #expect(TextSearch.contains("abc", ""))
+        #expect(!TextSearch.contains("ab", "abc"))
+        #expect(!TextSearch.contains("AUDIT_STUB.PY", "audit_stub.py"), "case-sensitive")
+        #expect(TextSearch.contains("héllo wörld", "wö"))
+        #expect(TextSearch.contains("aaab", "aab"), "restarts after a partial match")
+        #expect(!TextSearch.contains("cafe\u{301}", "café"), "bytes, not canonical equivalence")
+    }
+}

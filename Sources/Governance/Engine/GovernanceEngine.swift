@@ -155,6 +155,7 @@ package struct GovernanceEngine: Sendable {
                 }
                 return
             }
+            conversation.responses &+= 1
             if conversation.interventionEpoch != epoch {
                 conversation.interventionEpoch = epoch
                 conversation.strikes = Array(repeating: 0, count: RuleID.allCases.count)
@@ -211,7 +212,6 @@ package struct GovernanceEngine: Sendable {
             return .duplicate
         }
         counters.responses += 1
-        conversations[response.session.conversation]?.responses &+= 1
         if let pending { pendingAudits.append(pending) }
         emit(found, into: &violations)
         return .judged
@@ -236,6 +236,7 @@ package struct GovernanceEngine: Sendable {
                 }
                 slot.recentToolCalls.insert(hash)
             }
+            conversation.toolCalls &+= 1
             if isAuditCall {
                 Self.markAuditCall(runID: call.runID, in: &slot)
             }
@@ -253,7 +254,6 @@ package struct GovernanceEngine: Sendable {
         }
         if isDuplicate { return .duplicate }
         counters.toolCalls += 1
-        conversations[call.session.conversation]?.toolCalls &+= 1
         emit(found, into: &violations)
         return .judged
     }
@@ -262,7 +262,7 @@ package struct GovernanceEngine: Sendable {
         let word = policy.confirmationWord
         let epoch = stateEpoch
         withConversation(message.session.conversation, at: at) { conversation in
-            if !word.isEmpty && message.text.contains(word) {
+            if !word.isEmpty && TextSearch.contains(message.text, word) {
                 conversation.hasOperatorConfirmation = true
             }
             // An operator speaking up is an intervention: repeated breaks start counting anew.
@@ -372,12 +372,16 @@ package struct GovernanceEngine: Sendable {
     }
 
     private mutating func withConversation(_ key: String, at: Int64, _ body: (inout ConversationState) -> Void) {
-        if conversations[key] == nil {
+        // One hash of the key per event (two when the conversation is new): the values are
+        // mutated in place through the index.
+        var index = conversations.index(forKey: key)
+        if index == nil {
             conversations[key] = ConversationState(lastSeen: at, epoch: stateEpoch)
             evictionChecks.append((key, max(at, clock) + policy.conversationIdleMs))
+            index = conversations.index(forKey: key)
         }
-        body(&conversations[key]!)
-        if at > conversations[key]!.lastSeen { conversations[key]!.lastSeen = at }
+        body(&conversations.values[index!])
+        if at > conversations.values[index!].lastSeen { conversations.values[index!].lastSeen = at }
     }
 
     private mutating func withExistingConversation(_ key: String, _ body: (inout ConversationState) -> Void) {

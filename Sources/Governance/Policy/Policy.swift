@@ -60,13 +60,16 @@ package struct Policy: Sendable, Equatable {
 
     /// The role of an agent id, from the map or, failing that, from the id itself.
     package func role(ofAgent agentID: String) -> Role? {
+        // Agent ids are usually lowercase already: look them up as they are first, and pay
+        // for `lowercased()` (per event, on the hot path) only when that finds nothing.
+        if let role = roles[agentID] ?? Role(rawValue: agentID) { return role }
         let key = agentID.lowercased()
-        return roles[key] ?? Role(rawValue: key)
+        return key == agentID ? nil : roles[key] ?? Role(rawValue: key)
     }
 
     /// True when `command` is the MO§ES `audit_stub.py log` append.
     package func isAuditCommand(_ command: String) -> Bool {
-        command.contains(auditCommandMarker) && command.contains(" log")
+        TextSearch.contains(command, auditCommandMarker) && TextSearch.contains(command, " log")
     }
 
     /// Defaults drawn from the MO§ES mode definitions ("Prohibited" lists), re-expressed as
