@@ -110,7 +110,7 @@ package struct StoreSettings: Sendable, Equatable {
     /// Most rows committed in one transaction.
     package var batchRows: Int = 8_192
     /// Longest a row waits in the writer before its batch is committed (ms).
-    package var batchMs: Int = 50
+    package var batchMs: Int = 20
     /// Rows the writer's queue holds before the overflow policy applies.
     package var queueCapacity: Int = 65_536
     /// What happens when the queue is full.

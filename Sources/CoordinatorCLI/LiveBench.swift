@@ -29,7 +29,9 @@ enum LiveBenchmark {
         }
     }
 
-    static func runFullPath(events: Int, ceiling: GatewayLiveBenchmark.Result, batchSize: Int = 8_192) throws {
+    static func runFullPath(
+        events: Int, ceiling: GatewayLiveBenchmark.Result, batchSize: Int = AuditWriter.Configuration().batchSize
+    ) throws {
         var template = Array("/tmp/moses-bench-XXXXXX".utf8CString)
         guard let directory = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else {
             print("live full path: cannot make a temporary directory")
@@ -37,8 +39,8 @@ enum LiveBenchmark {
         }
         defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
         let logger = Logger(label: "moses.bench.live") { _ in SwiftLogNoOpLogHandler() }
-        // Batches big enough that commits (one fsync each) keep up with the stream: at the
-        // writer's default 1,000 rows the full path is bound by fsync latency, not CPU.
+        // Batches big enough that commits (one fsync each) keep up with the stream: at 1,000
+        // rows the full path is bound by fsync latency, not CPU (the default is 8,192).
         var configuration = AuditWriter.Configuration()
         configuration.batchSize = batchSize
         let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger)

@@ -33,7 +33,7 @@ package final class AuditWriter: @unchecked Sendable {
         /// Records per batch at most; a full batch commits at once.
         package var batchSize = 8_192
         /// A batch commits this long after its first record at the latest.
-        package var batchIntervalMs = 50
+        package var batchIntervalMs = 20
         /// Records the queue holds before the overflow policy applies.
         package var queueCapacity = 65_536
         package var overflowPolicy = OverflowPolicy.block
