@@ -111,7 +111,10 @@ let package = Package(
                 "AuditStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The demo's scenario, compiled in so `demo` needs nothing but the binary
+            // (Samples/every-violation.jsonl links here).
+            resources: [.embedInCode("Resources/every-violation.jsonl")]
         ),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),

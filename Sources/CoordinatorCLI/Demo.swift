@@ -49,7 +49,7 @@ extension MosesCoordinator {
                 let text = String(decoding: bytes, as: UTF8.self)
                 lines = text.split(separator: "\n")
             } else {
-                lines = DemoScenario.capture.split(separator: "\n")
+                lines = String(decoding: PackageResources.every_violation_jsonl, as: UTF8.self).split(separator: "\n")
             }
             let databasePath = db ?? (Self.makeTemporaryDirectory() + "/audit.db")
             let logger = Logger(label: "moses.demo") { label in
