@@ -116,6 +116,12 @@ final class GatewayPipeline: GatewaySink {
         }
     }
 
+    /// Links the next MO§ES ledger line to the ledger's existing last line (see
+    /// `GovernanceEngine.seedLedgerChain(tip:)`).
+    func seedLedgerChain(tip hash: String) {
+        state.withLock { $0.engine.seedLedgerChain(tip: hash) }
+    }
+
     /// Judges from now on with `policy` (a configuration reload); conversation state stays.
     func setPolicy(_ policy: Policy) {
         state.withLock { $0.engine.policy = policy }

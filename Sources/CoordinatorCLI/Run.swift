@@ -410,6 +410,8 @@ final class PipelineBox: Sendable {
     func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {
         guard let pipeline = pipeline.withLock({ $0 }) else { return }
         switch change {
+        case let .ledgerTip(hash):
+            pipeline.seedLedgerChain(tip: hash)
         case let .ledger(.entry(entry, bytes)):
             pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)), captured: (.ledger, bytes))
         case let .ledger(.refused(line, reason)):

@@ -14,6 +14,9 @@ import Synchronization
 package final class MosesFilesWatcher: Sendable {
     /// What the watcher reports.
     package enum Change: Sendable {
+        /// The hash of the last line the ledger held when watching began (reported first,
+        /// once): the chain the next appended line must link to.
+        case ledgerTip(String)
         case ledger(LedgerTail.Item)
         case state(GovernanceState)
         /// The state file could not be used; the previous state stays in force.
@@ -100,6 +103,7 @@ private final class WatchLoop {
 
     func run() {
         defer { close(wakeRead) }
+        if let tip = tail?.tipHash { watcher.report(.ledgerTip(tip)) }
         let notify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         defer { if notify >= 0 { close(notify) } }
         if notify >= 0 {

@@ -52,3 +52,15 @@ import Testing
         #expect(found.map(\.rule) == [.ledgerIntegrity, .ledgerIntegrity, .ledgerIntegrity])
     }
 }
+
+@Suite struct LedgerChainSeedTests {
+    @Test func theFirstNewLineMustLinkToTheSeededTip() {
+        var script = EventScript(state: quiet)
+        script.engine.seedLedgerChain(tip: "tip")
+        let found = script.finish(ledger("primary", stamped: 1, hash: "a", previous: "elsewhere"))
+        #expect(found.map(\.expected) == ["previous_hash tip"])
+        var linked = EventScript(state: quiet)
+        linked.engine.seedLedgerChain(tip: "tip")
+        #expect(linked.finish(ledger("primary", stamped: 1, hash: "a", previous: "tip")).isEmpty)
+    }
+}

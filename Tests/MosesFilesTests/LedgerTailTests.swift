@@ -180,7 +180,7 @@ struct LedgerWriter {
     @Test func reportsLedgerAppendsAndStateChanges() throws {
         let directory = try TemporaryDirectory()
         var writer = LedgerWriter(path: directory.path("audit_ledger.jsonl"))
-        try writer.append("primary")
+        let firstHash = try writer.append("primary")
         let statePath = directory.path("state.json")
         try #"{"mode": "creative", "posture": "offense", "role": "primary"}"#.write(toFile: statePath, atomically: true, encoding: .utf8)
         let changes = Changes()
@@ -200,5 +200,10 @@ struct LedgerWriter {
         #expect(arrived, "got \(changes.all)")
         #expect(!changes.all.contains { if case .ledger(.entry(let e, _)) = $0 { e.agent == "primary" } else { false } },
                 "the line that was there before start is not reported")
+        if case .ledgerTip(let tip)? = changes.all.first {
+            #expect(tip == firstHash, "the existing tip is reported first, for the chain check")
+        } else {
+            Issue.record("expected the ledger tip first, got \(changes.all.first.map { "\($0)" } ?? "nothing")")
+        }
     }
 }

@@ -103,6 +103,12 @@ package struct GovernanceEngine: Sendable {
         return .counted
     }
 
+    /// Links the next MO§ES ledger entry to `hash`: the last line already in the ledger when
+    /// the tail started, so a break between it and the first new line is still caught.
+    package mutating func seedLedgerChain(tip hash: String) {
+        lastLedgerHash = hash
+    }
+
     /// Decides every response still waiting for its ledger append (end of input).
     package mutating func finish(into violations: inout [Violation]) {
         decidePendingAudits(through: .max, into: &violations)
