@@ -22,7 +22,8 @@ extension MosesCoordinator {
                 into the same database again adds no rows.
 
                 Exit status: 0 when the capture was read to the end (violations or not), 1 when \
-                it could not be read or the store failed.
+                it could not be read or the store failed, 66 or 78 (as check-config) when --config \
+                is unreadable or invalid.
 
                 Example: moses-coordinator replay --format text Samples/every-violation.jsonl
                 """
@@ -49,7 +50,7 @@ extension MosesCoordinator {
         var db: String?
 
         func run() throws {
-            let policy = try config.map(Self.loadPolicy(from:)) ?? Policy()
+            let policy = try config.map { try ConfigFile.load($0, command: "replay").policy } ?? Policy()
             var reader = try CaptureReader(path: capture)
             var engine = GovernanceEngine(policy: policy, state: reader.state)
             let writer = try db.map { try AuditWriter(path: $0, logger: Logger(label: "moses.replay")) }
@@ -84,16 +85,6 @@ extension MosesCoordinator {
                 try writer.close()
             }
             StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
-        }
-
-        /// The policy of a configuration file; every problem in it is reported, not just the first.
-        static func loadPolicy(from path: String) throws -> Policy {
-            let result = try ConfigLoader.fromEnvironment().load(contentsOf: path)
-            for warning in result.warnings { StandardError.write("replay: \(path): \(warning)") }
-            guard let config = result.config else {
-                throw ConfigError.invalid(path: path, diagnostics: result.errors)
-            }
-            return config.policy
         }
     }
 }

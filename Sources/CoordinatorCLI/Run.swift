@@ -105,22 +105,15 @@ extension MosesCoordinator {
             var metricsAddress: String?
             var appendsToLedger = false
             var retentionDays = 0
+            /// The configuration file as loaded, kept for SIGHUP reloads.
+            var loaded: CoordinatorConfig?
         }
 
         func settings() throws -> Settings {
             var settings = Settings()
             if let config {
-                let result: ConfigLoadResult
-                do {
-                    result = try ConfigLoader.fromEnvironment().load(contentsOf: config)
-                } catch {
-                    StandardError.write("run: \(config): \(error)")
-                    throw ExitCode(CheckConfig.unreadableExitCode)
-                }
-                guard let loaded = result.config else {
-                    for error in result.errors { StandardError.write("run: \(config):\(error)") }
-                    throw ExitCode(CheckConfig.invalidExitCode)
-                }
+                let loaded = try ConfigFile.load(config, command: "run")
+                settings.loaded = loaded
                 settings.gatewayURL = loaded.gateway.url
                 settings.tokenFile = loaded.gateway.tokenFile
                 settings.identityPath = loaded.gateway.identityPath
@@ -222,7 +215,9 @@ extension MosesCoordinator {
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
             // The configuration as loaded above, kept for SIGHUP reloads.
-            let holder = try config.map { path throws(ConfigError) in try ConfigHolder(loadingFrom: path, loader: .fromEnvironment()) }
+            let holder = config.flatMap { path in
+                settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
+            }
             var signal: Int32
             var nextPruneAt = WallClock.milliseconds()
             let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }
