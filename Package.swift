@@ -116,14 +116,16 @@ let package = Package(
             // (Samples/every-violation.jsonl links here).
             resources: [.embedInCode("Resources/every-violation.jsonl")]
         ),
+        // Helpers shared by the test targets (real temporary files).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
-        .testTarget(name: "WireFormatsTests", dependencies: ["WireFormats"]),
+        .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
-        .testTarget(name: "AuditStoreTests", dependencies: ["AuditStore"]),
-        .testTarget(name: "MosesFilesTests", dependencies: ["MosesFiles"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "MosesFilesTests", dependencies: ["TestSupport", "MosesFiles"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "CLibWebsockets"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
         .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(

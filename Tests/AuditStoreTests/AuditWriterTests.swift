@@ -4,6 +4,7 @@ import Glibc
 import Governance
 import Synchronization
 import Testing
+import TestSupport
 @testable import AuditStore
 
 @Suite struct AuditWriterTests {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestSupport
 @testable import AuditStore
 
 /// Exporting 1,000,000 ledger rows keeps memory flat: the peak resident set grows by far

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Governance
 import Testing
+import TestSupport
 @testable import AuditStore
 
 @Suite struct LedgerExportTests {

@@ -5,6 +5,7 @@ import Dispatch
 import Synchronization
 import Governance
 import Testing
+import TestSupport
 import WireFormats
 @testable import AuditStore
 

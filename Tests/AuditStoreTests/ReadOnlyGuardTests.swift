@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditStore
 
 /// The read-only query connection refuses every kind of change with a clear message.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import AuditStore
 
 /// The bench stage runs end to end on small figures (timing belongs to `bench` itself).

@@ -1,6 +1,7 @@
 import Foundation
 import Governance
 import Testing
+import TestSupport
 @testable import AuditStore
 
 /// `query`, `export` and `verify` run as the built `moses-coordinator` binary against a

@@ -1,19 +1,9 @@
 import Foundation
 import Governance
 import Testing
+import TestSupport
 import WireFormats
 @testable import MosesFiles
-
-/// A fresh temporary directory per test, removed afterwards.
-final class TemporaryDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("moses-files-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
 
 /// Appends audit_stub-style lines to a ledger file, chained.
 struct LedgerWriter {
@@ -49,8 +39,8 @@ struct LedgerWriter {
     }
 
     @Test func followsAppendsFromTheEnd() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("audit_ledger.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
         let before = try writer.append("primary")
         let tail = LedgerTail(path: writer.path)
         #expect(tail.tipHash == before, "the existing tip seeds the chain")
@@ -66,8 +56,8 @@ struct LedgerWriter {
     }
 
     @Test func waitsForTheNewlineOfAPartialLine() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("l.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("l.jsonl"))
         let tail = LedgerTail(path: writer.path, fromStart: true)
         let record = MosesLedgerRecord.make(timestampMicroseconds: 1, agent: "primary", action: "a", state: .default, previousHash: writer.tip)
         let line = record.fileLine
@@ -79,8 +69,8 @@ struct LedgerWriter {
     }
 
     @Test func startsOverAfterTruncation() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("l.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("l.jsonl"))
         try writer.append("primary")
         let tail = LedgerTail(path: writer.path)
         try Data().write(to: URL(fileURLWithPath: writer.path))
@@ -93,12 +83,12 @@ struct LedgerWriter {
     }
 
     @Test func finishesTheOldFileAndFollowsTheNewOneAfterRotation() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("l.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("l.jsonl"))
         try writer.append("primary")
         let tail = LedgerTail(path: writer.path)
         try writer.append("secondary")
-        try FileManager.default.moveItem(atPath: writer.path, toPath: directory.path("l.jsonl.1"))
+        try FileManager.default.moveItem(atPath: writer.path, toPath: directory.file("l.jsonl.1"))
         writer.tip = String(repeating: "0", count: 64)
         try writer.append("observer")
         let found = entries(tail.readAppended())
@@ -107,8 +97,8 @@ struct LedgerWriter {
     }
 
     @Test func waitsForAMissingFile() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("later.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("later.jsonl"))
         let tail = LedgerTail(path: writer.path)
         #expect(tail.readAppended().isEmpty)
         try writer.append("primary")
@@ -116,8 +106,8 @@ struct LedgerWriter {
     }
 
     @Test func refusesACorruptLineAndGoesOn() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("l.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("l.jsonl"))
         let tail = LedgerTail(path: writer.path)
         try writer.appendText("{\"timestamp\": \"2026-01-01T00:00:00+00:00\", \"agent\": \n")
         try writer.append("primary")
@@ -140,16 +130,16 @@ struct LedgerWriter {
     }
 
     @Test func readsModePostureAndRoleInAnySpelling() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("state.json")
+        let directory = TemporaryDirectory()
+        let path = directory.file("state.json")
         try #"{"mode": "High Security", "posture": "SCOUT", "role": "Broadcast", "vault": [], "session_hash": null}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try StateFile.read(path) == GovernanceState(mode: .highSecurity, posture: .scout, role: .broadcast))
     }
 
     @Test func unknownValuesAreAClearError() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("state.json")
+        let directory = TemporaryDirectory()
+        let path = directory.file("state.json")
         try #"{"mode": "chaos"}"#.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: StateFile.ReadError.self) { try StateFile.read(path) }
         try "{not json".write(toFile: path, atomically: true, encoding: .utf8)
@@ -178,10 +168,10 @@ struct LedgerWriter {
     }
 
     @Test func reportsLedgerAppendsAndStateChanges() throws {
-        let directory = try TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.path("audit_ledger.jsonl"))
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
         let firstHash = try writer.append("primary")
-        let statePath = directory.path("state.json")
+        let statePath = directory.file("state.json")
         try #"{"mode": "creative", "posture": "offense", "role": "primary"}"#.write(toFile: statePath, atomically: true, encoding: .utf8)
         let changes = Changes()
         let watcher = MosesFilesWatcher(ledgerPath: writer.path, statePath: statePath, pollIntervalMs: 5_000) { changes.append($0) }

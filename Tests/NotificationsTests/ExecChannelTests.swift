@@ -1,5 +1,6 @@
 import AuditStore
 import Testing
+import TestSupport
 import WireFormats
 @testable import Notifications
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import AuditStore
 import Testing
+import TestSupport
 import WireFormats
 @testable import Notifications
 

@@ -1,5 +1,6 @@
 import Governance
 import Testing
+import TestSupport
 
 import WireFormats
 
