@@ -40,6 +40,28 @@ import Testing
         #expect(script.finish().map(\.actual) == ["codename: project bluebird"])
     }
 
+    @Test func reportsTheFirstPhraseInListOrderWhereverItStands() {
+        let pattern = ProhibitedPattern(name: "p", phrases: ["certainly", "definitely", "sure"])
+        func match(_ text: String) -> String? {
+            ProhibitedPattern.lowercasedUTF8(of: text).withUnsafeBufferPointer { pattern.firstMatch(in: $0) }
+        }
+        #expect(match("Definitely, and certainly.") == "certainly")
+        #expect(match("definitely; surely not") == "definitely", "surely is no word match for sure")
+        #expect(match("I am SURE") == "sure", "a phrase at the very end of the text")
+        #expect(match("unsure, insurely") == nil)
+    }
+
+    @Test func phrasesEndingInPunctuationNeedNoBoundaryThere() {
+        #expect(violations(.highSecurity, "set CLIENT_SECRET=abc123 in the env").map(\.actual) == ["secret: client_secret="])
+        #expect(violations(.highSecurity, "myclient_secret=abc").isEmpty, "the word end still needs a boundary")
+    }
+
+    @Test func nonASCIITextIsLowercasedByUnicodeRules() {
+        let pattern = ProhibitedPattern(name: "p", phrases: ["ÜBER SICHER"])
+        #expect(ProhibitedPattern.lowercasedUTF8(of: "Ist Über Sicher.") == Array("ist über sicher.".utf8))
+        #expect(ProhibitedPattern.lowercasedUTF8(of: "Ist Über Sicher.").withUnsafeBufferPointer { pattern.firstMatch(in: $0) } == "über sicher")
+    }
+
     @Test func modesParseAliasesAndDisplayNames() {
         #expect(Mode(normalizing: "High Security") == .highSecurity)
         #expect(Mode(normalizing: "high_integrity") == .highIntegrity)

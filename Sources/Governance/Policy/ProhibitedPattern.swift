@@ -5,13 +5,15 @@
 /// boundaries) or a token starting with one of `tokenPrefixes` that is at least
 /// `minimumTokenLength` characters long (API keys: `sk-…`, `ghp_…`), unless it also contains
 /// one of `exemptions` (plain case-insensitive substrings, e.g. a cited source).
-package struct ProhibitedPattern: Sendable, Equatable, Codable {
+package struct ProhibitedPattern: Sendable, Equatable {
     /// A stable name, shown in violations (`secret`, `unhedged-certainty`).
-    package var name: String
-    package var phrases: [String]
-    package var tokenPrefixes: [String]
-    package var minimumTokenLength: Int
-    package var exemptions: [String]
+    package let name: String
+    package let phrases: [String]
+    package let tokenPrefixes: [String]
+    package let minimumTokenLength: Int
+    package let exemptions: [String]
+    /// The phrases' UTF-8, compiled once: `firstMatch` runs for every response.
+    private let phraseSet: PhraseSet
 
     package init(
         name: String, phrases: [String] = [], tokenPrefixes: [String] = [],
@@ -22,75 +24,110 @@ package struct ProhibitedPattern: Sendable, Equatable, Codable {
         self.tokenPrefixes = tokenPrefixes.map { $0.lowercased() }
         self.minimumTokenLength = minimumTokenLength
         self.exemptions = exemptions.map { $0.lowercased() }
+        self.phraseSet = PhraseSet(self.phrases)
     }
 
-    /// The first phrase or token of `lowercasedText` that makes this pattern fire, or nil.
+    /// The first phrase (in `phrases` order) or token of `text` that makes this pattern
+    /// fire, or nil.
     ///
-    /// - Parameter lowercasedText: the response text, already lowercased (done once per response).
+    /// - Parameter text: the response's UTF-8, already lowercased (done once per response,
+    ///   see `lowercasedUTF8(of:)`).
     /// - Returns: what matched, for the violation's `actual` field.
-    package func firstMatch(in lowercasedText: String) -> String? {
-        let bytes = Array(lowercasedText.utf8)
-        var found: String?
-        for phrase in phrases where found == nil {
-            if Self.containsWord(Array(phrase.utf8), in: bytes) { found = phrase }
-        }
+    package func firstMatch(in text: UnsafeBufferPointer<UInt8>) -> String? {
+        var found = phraseSet.firstWordMatch(in: text).map { phrases[$0] }
         if found == nil, !tokenPrefixes.isEmpty {
-            found = firstPrefixedToken(in: bytes)
+            found = firstPrefixedToken(in: text)
         }
         guard let found else { return nil }
-        for exemption in exemptions where Self.indexOf(Array(exemption.utf8), in: bytes, from: 0) != nil {
+        for exemption in exemptions where Self.indexOf(exemption.utf8, in: text, from: 0) != nil {
             return nil
         }
         return found
     }
 
-    private static func isWordByte(_ byte: UInt8) -> Bool {
+    /// `text` lowercased as `String.lowercased()` does, as UTF-8: byte by byte when the text
+    /// is ASCII (responses mostly are), through the Unicode tables otherwise.
+    package static func lowercasedUTF8(of text: String) -> [UInt8] {
+        let utf8 = text.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            return utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+        }
+        return Array(text.lowercased().utf8)
+    }
+
+    fileprivate static func isWordByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
     }
 
-    private static func indexOf(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
-        let first = needle[0]
+    private static func indexOf(
+        _ needle: some Collection<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        let rest = needle.dropFirst()
         var i = start
         let last = haystack.count - needle.count
         while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
+            if haystack[i] == first, rest.elementsEqual(haystack[(i + 1)..<(i + needle.count)]) { return i }
             i += 1
         }
         return nil
     }
 
-    /// True when `needle` occurs with no word character glued to either end (an end of the
-    /// phrase that is itself punctuation needs no boundary).
-    private static func containsWord(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
-        var from = 0
-        while let i = indexOf(needle, in: haystack, from: from) {
-            let end = i + needle.count
-            let leftOK = i == 0 || !isWordByte(needle[0]) || !isWordByte(haystack[i - 1])
-            let rightOK = end == haystack.count || !isWordByte(needle[needle.count - 1]) || !isWordByte(haystack[end])
-            if leftOK && rightOK { return true }
-            from = i + 1
-        }
-        return false
-    }
-
-    private func firstPrefixedToken(in bytes: [UInt8]) -> String? {
+    private func firstPrefixedToken(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         func isTokenByte(_ b: UInt8) -> Bool { Self.isWordByte(b) || b == 0x2D }
         for prefix in tokenPrefixes {
-            let needle = Array(prefix.utf8)
             var from = 0
-            while let i = Self.indexOf(needle, in: bytes, from: from) {
+            while let i = Self.indexOf(prefix.utf8, in: bytes, from: from) {
                 from = i + 1
                 if i > 0 && isTokenByte(bytes[i - 1]) { continue }
-                var end = i + needle.count
+                var end = i + prefix.utf8.count
                 while end < bytes.count && isTokenByte(bytes[end]) { end += 1 }
                 if end - i >= minimumTokenLength { return prefix + "…" }
             }
         }
         return nil
+    }
+}
+
+/// A pattern's phrases as bytes, indexed by first byte, so that one pass over a text finds
+/// every phrase occurrence (instead of one pass per phrase).
+private struct PhraseSet: Sendable, Equatable {
+    /// Each phrase's UTF-8, in `phrases` order; empty phrases never match.
+    let phrases: [[UInt8]]
+    /// The indices of the phrases starting with each byte value.
+    let byFirstByte: [[Int]]
+
+    init(_ phrases: [String]) {
+        self.phrases = phrases.map { Array($0.utf8) }
+        var byFirstByte = Array(repeating: [Int](), count: 256)
+        for (index, phrase) in self.phrases.enumerated() {
+            if let first = phrase.first { byFirstByte[Int(first)].append(index) }
+        }
+        self.byFirstByte = byFirstByte
+    }
+
+    /// The lowest index of a phrase that occurs in `text` with no word character glued to
+    /// either end (an end of the phrase that is itself punctuation needs no boundary).
+    func firstWordMatch(in text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !phrases.isEmpty else { return nil }
+        var best = Int.max
+        for position in text.indices {
+            let candidates = byFirstByte[Int(text[position])]
+            if candidates.isEmpty { continue }
+            let afterWordByte = position > 0 && ProhibitedPattern.isWordByte(text[position - 1])
+            for index in candidates where index < best {
+                let phrase = phrases[index]
+                let end = position + phrase.count
+                guard end <= text.count else { continue }
+                if afterWordByte && ProhibitedPattern.isWordByte(phrase[0]) { continue }
+                if end < text.count && ProhibitedPattern.isWordByte(phrase[phrase.count - 1])
+                    && ProhibitedPattern.isWordByte(text[end]) { continue }
+                if phrase.elementsEqual(text[position..<end]) {
+                    best = index
+                    if best == 0 { return 0 }
+                }
+            }
+        }
+        return best == Int.max ? nil : best
     }
 }

@@ -4,9 +4,9 @@ enum ModeRule {
     static func judge(response: Response, role: Role, context: JudgingContext) -> Violation? {
         guard let patterns = context.policy.prohibitedPatterns[context.state.mode], !patterns.isEmpty,
               !response.text.isEmpty else { return nil }
-        let text = response.text.lowercased()
+        let text = ProhibitedPattern.lowercasedUTF8(of: response.text)
         for pattern in patterns {
-            guard let match = pattern.firstMatch(in: text) else { continue }
+            guard let match = text.withUnsafeBufferPointer({ pattern.firstMatch(in: $0) }) else { continue }
             let mode = context.state.mode.rawValue
             return context.violation(
                 .mode, session: response.session, role: role,
