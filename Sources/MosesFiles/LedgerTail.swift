@@ -179,8 +179,9 @@ package final class LedgerTail {
         if pending.last == 0x0D { pending.removeLast() }
         guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
         do {
-            let record = try MosesLedgerRecord(line: pending)
-            let entry = record.ledgerEntry(line: lineNumber)
+            let entry = try pending.withUnsafeBytes { bytes in
+                Result { () throws(FrameError) in try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber) }
+            }.get()
             tipHash = entry.hash
             items.append(.entry(entry, bytes: pending))
         } catch {

@@ -1,7 +1,7 @@
 import Governance
 import Testing
 
-import WireFormats
+@testable import WireFormats
 
 /// The MO§ES ledger line format and its canonical hash, against strings computed with
 /// python3's `json.dumps` and `hashlib` (see the literals' comments).
@@ -114,5 +114,76 @@ import WireFormats
             #expect(record.hash == record.computedHash)
             #expect(record.isHashValid)
         }
+    }
+}
+
+/// `MosesLedgerRecord.ledgerEntry(parsing:)` reads flat lines straight from their bytes
+/// (`FlatLedgerLine`) and must give what the general parser gives, on every line.
+@Suite struct FlatLedgerLineTests {
+    /// Flat lines: the shipped formats, then escapes, raw non-ASCII, numbers, literals,
+    /// unsorted keys and unusual whitespace.
+    static let flatLines = [
+        MosesLedgerRecordTests.vectorLine,
+        MosesLedgerRecordTests.genesisLine,
+        #"{"agent":"a","prev_hash":"abc","hash":"x"}"#,
+        #"{"zeta": "last", "detail": "tab\there \"q\" back\\slash \/ ctl\u0001 del\u007f \u00e9 \ud83d\ude00", "agent": "sécondary", "action": "respond", "timestamp": "2026-03-13T14:22:01.123456+00:00", "n": -0, "f": 1e2, "g": 1.50, "ok": true, "no": false, "nothing": null, "hash": "h"}"#,
+        " \t{ \"agent\" :\"observer\" ,\"action\":\"x\",\r\n\"previous_hash\" : \"p\" } \n",
+        #"{}"#,
+    ]
+
+    /// Lines the general parser must handle: nested values, a repeated key, an escaped key.
+    static let generalLines = [
+        MosesLedgerRecordTests.hazardLine,
+        #"{"agent":"first","action":"a","agent":"second","hash":"h"}"#,
+        #"{"\u0061gent":"escaped-key","action":"a"}"#,
+    ]
+
+    func entries(_ line: String) throws -> (fast: LedgerEntry, general: LedgerEntry) {
+        let bytes = Array(line.utf8)
+        let fast = try bytes.withUnsafeBytes { raw in
+            Result { () throws(FrameError) in try MosesLedgerRecord.ledgerEntry(parsing: raw, line: 3) }
+        }.get()
+        return (fast, try MosesLedgerRecord(line: bytes).ledgerEntry(line: 3))
+    }
+
+    func isFlat(_ line: String) -> Bool {
+        Array(line.utf8).withUnsafeBytes { FlatLedgerLine($0) != nil }
+    }
+
+    @Test(arguments: flatLines)
+    func flatLinesTakeTheDirectPathAndAgree(line: String) throws {
+        #expect(isFlat(line))
+        let (fast, general) = try entries(line)
+        #expect(fast == general)
+    }
+
+    @Test(arguments: generalLines)
+    func otherLinesFallBackAndAgree(line: String) throws {
+        #expect(!isFlat(line))
+        let (fast, general) = try entries(line)
+        #expect(fast == general)
+    }
+
+    @Test func directPathReproducesTheTestVector() throws {
+        let entry = try entries(MosesLedgerRecordTests.vectorLine).fast
+        #expect(entry.computedHash == MosesLedgerRecordTests.vectorHash)
+        #expect(entry.timestamp == 1_795_536_040_444)
+        let bytes = Array(MosesLedgerRecordTests.vectorLine.utf8)
+        let canonical = bytes.withUnsafeBytes { FlatLedgerLine($0)!.canonicalBytes() }
+        #expect(String(decoding: canonical, as: UTF8.self) == MosesLedgerRecordTests.vectorCanonical)
+    }
+
+    @Test(arguments: [#"{"agent":"#, #"{"agent":"a"} x"#, "[1,2]", #"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}"])
+    func malformedLinesFailAsTheGeneralParserFails(line: String) {
+        let bytes = Array(line.utf8)
+        let general = Result { () throws(FrameError) in try MosesLedgerRecord(line: bytes) }
+        let fast = bytes.withUnsafeBytes { raw in
+            Result { () throws(FrameError) in try MosesLedgerRecord.ledgerEntry(parsing: raw) }
+        }
+        guard case .failure(let expected) = general else {
+            Issue.record("the general parser accepted \(line)")
+            return
+        }
+        #expect(throws: expected) { try fast.get() }
     }
 }

@@ -332,8 +332,7 @@ package struct CaptureReader: ~Copyable {
         let data = UnsafeRawBufferPointer(rebasing: line[Int(frame.data.start)..<Int(frame.data.end)])
         if bytes.string(frame.source, equals: "ledger") {
             counters.ledgerRecords &+= 1
-            let record = try MosesLedgerRecord(line: data)
-            return GovernanceEvent(at: at, kind: .ledgerEntry(record.ledgerEntry()))
+            return GovernanceEvent(at: at, kind: .ledgerEntry(try MosesLedgerRecord.ledgerEntry(parsing: data)))
         }
         if bytes.string(frame.source, equals: "state") {
             counters.stateRecords &+= 1

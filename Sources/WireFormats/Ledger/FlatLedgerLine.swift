@@ -1,0 +1,195 @@
+import Crypto
+import Governance
+
+/// A MO§ES ledger line read straight from its bytes, for the per-line hot path (the ledger
+/// tail, captures): its engine view and canonical hash with no `JSONValue` built.
+///
+/// Only lines that are one flat JSON object (string, number, boolean and null values) with
+/// distinct keys written without escapes qualify: what `audit_stub.py` and `lineage.py`
+/// write. Anything else (an `isnad` object, a repeated key, bad JSON) is left to
+/// `MosesLedgerRecord`, which handles every line and reports errors; the two agree on every
+/// flat line (tested).
+///
+/// Lives for one call; reads only inside `bytes`.
+struct FlatLedgerLine {
+    /// Audit entries have 12 members, genesis lines 7; more than this goes the general way.
+    static let maximumMembers = 32
+
+    private struct Member {
+        var key: FrameSpan
+        var value: FrameSpan
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    /// Members in file order.
+    private var members: [Member] = []
+
+    /// Scans `bytes`; nil when the line is not a flat object with distinct plain keys, or is
+    /// not valid JSON at all.
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        members.reserveCapacity(16)
+        guard (try? scanObject()) == true, !hasRepeatedKey else { return nil }
+    }
+
+    /// The engine's view of the line, as `MosesLedgerRecord.ledgerEntry(line:)` gives it.
+    func ledgerEntry(line: Int?) -> LedgerEntry {
+        let isGenesis = string("event") == "genesis"
+        return LedgerEntry(
+            agent: string("agent") ?? "",
+            action: string("action") ?? (isGenesis ? "genesis" : ""),
+            timestamp: string("timestamp").flatMap(LedgerTimestamp.milliseconds(from:)),
+            hash: string("hash") ?? "",
+            previousHash: string("previous_hash") ?? string("prev_hash") ?? "",
+            computedHash: MosesLedgerRecord.hexString(SHA256.hash(data: canonicalBytes())),
+            line: line
+        )
+    }
+
+    /// The entry without `hash` as Python's `json.dumps(sort_keys=True, separators=(',',':'),
+    /// ensure_ascii=False)` writes it: keys in code point (= UTF-8 byte) order; strings
+    /// without escapes are copied as written (they hold nothing Python would escape), others
+    /// are decoded and re-escaped the way Python does.
+    func canonicalBytes() -> [UInt8] {
+        var order = members.indices.filter { !keyEquals(members[$0].key, "hash") }
+        order.sort { bytes(of: members[$0].key).lexicographicallyPrecedes(bytes(of: members[$1].key)) }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        output.append(UInt8(ascii: "{"))
+        for (position, index) in order.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            let member = members[index]
+            output.append(contentsOf: bytes(of: member.key, quoted: true))
+            output.append(UInt8(ascii: ":"))
+            switch member.value.kind {
+            case .string where member.value.hasEscapes:
+                JSONValue.appendString(decodedString(member.value), to: &output, asciiOnly: false)
+            case .number:
+                output.append(contentsOf: JSONValue.pythonNumber(String(decoding: bytes(of: member.value, quoted: true), as: UTF8.self)).utf8)
+            default:
+                output.append(contentsOf: bytes(of: member.value, quoted: true))
+            }
+        }
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    // MARK: Fields
+
+    /// The string member `key`, decoded; nil when absent or not a string.
+    private func string(_ key: StaticString) -> String? {
+        guard let member = members.first(where: { keyEquals($0.key, key) }), member.value.kind == .string else {
+            return nil
+        }
+        return decodedString(member.value)
+    }
+
+    private func decodedString(_ span: FrameSpan) -> String {
+        JSONGrammar.decodeString(in: bytes, from: Int(span.start), to: Int(span.end))
+    }
+
+    /// A span's bytes; for strings (keys included) without the quotes unless `quoted`.
+    private func bytes(of span: FrameSpan, quoted: Bool = false) -> UnsafeRawBufferPointer {
+        let trim = span.kind == .string && !quoted ? 1 : 0
+        return UnsafeRawBufferPointer(rebasing: bytes[(Int(span.start) + trim)..<(Int(span.end) - trim)])
+    }
+
+    private func keyEquals(_ key: FrameSpan, _ literal: StaticString) -> Bool {
+        let raw = bytes(of: key)
+        return raw.count == literal.utf8CodeUnitCount
+            && raw.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private var hasRepeatedKey: Bool {
+        for first in members.indices {
+            for second in members.indices[(first + 1)...]
+            where bytes(of: members[first].key).elementsEqual(bytes(of: members[second].key)) {
+                return true
+            }
+        }
+        return false
+    }
+
+    // MARK: Scanning
+
+    /// Reads the one top-level object into `members`; false when it is not flat or its keys
+    /// need decoding. Throws for malformed JSON (the general parser reports it).
+    private mutating func scanObject() throws(FrameError) -> Bool {
+        var index = skipWhitespace(from: 0)
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
+        index = skipWhitespace(from: index + 1)
+        guard index < bytes.count else { return false }
+        if bytes[index] != UInt8(ascii: "}") {
+            while true {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), members.count < Self.maximumMembers else {
+                    return false
+                }
+                var keyHasEscape = false
+                let keyEnd = try JSONGrammar.endOfString(in: bytes, from: index, sawEscape: &keyHasEscape)
+                guard !keyHasEscape else { return false }
+                let key = FrameSpan(start: index, end: keyEnd, kind: .string)
+                index = skipWhitespace(from: keyEnd)
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+                index = skipWhitespace(from: index + 1)
+                guard index < bytes.count, let value = try scalar(at: index) else { return false }
+                members.append(Member(key: key, value: value))
+                index = skipWhitespace(from: Int(value.end))
+                guard index < bytes.count else { return false }
+                if bytes[index] == UInt8(ascii: "}") { break }
+                guard bytes[index] == UInt8(ascii: ",") else { return false }
+                index = skipWhitespace(from: index + 1)
+            }
+        }
+        return skipWhitespace(from: index + 1) == bytes.count
+    }
+
+    /// The string, number or literal at `start`; nil for an object, an array or a stray byte.
+    private func scalar(at start: Int) throws(FrameError) -> FrameSpan? {
+        switch bytes[start] {
+        case UInt8(ascii: "\""):
+            var sawEscape = false
+            let end = try JSONGrammar.endOfString(in: bytes, from: start, sawEscape: &sawEscape)
+            return FrameSpan(start: start, end: end, kind: .string, hasEscapes: sawEscape)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return FrameSpan(start: start, end: try JSONGrammar.endOfNumber(in: bytes, from: start), kind: .number)
+        case UInt8(ascii: "t"): return literal("true", at: start, kind: .true)
+        case UInt8(ascii: "f"): return literal("false", at: start, kind: .false)
+        case UInt8(ascii: "n"): return literal("null", at: start, kind: .null)
+        default: return nil
+        }
+    }
+
+    private func literal(_ text: StaticString, at start: Int, kind: FrameSpan.Kind) -> FrameSpan? {
+        let end = start + text.utf8CodeUnitCount
+        guard end <= bytes.count,
+              UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                  .elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        else { return nil }
+        return FrameSpan(start: start, end: end, kind: kind)
+    }
+
+    private func skipWhitespace(from start: Int) -> Int {
+        var index = start
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return index
+            }
+        }
+        return index
+    }
+}
+
+extension MosesLedgerRecord {
+    /// The engine's view of one ledger line: from its bytes directly when the line is flat
+    /// (`FlatLedgerLine`), else through the general parser. Same result either way.
+    ///
+    /// - Parameters:
+    ///   - bytes: the line, without its newline.
+    ///   - line: the 1-based line number in the ledger file, when known.
+    /// - Throws: `FrameError` when the line is not a JSON object.
+    package static func ledgerEntry(parsing bytes: UnsafeRawBufferPointer, line: Int? = nil) throws(FrameError) -> LedgerEntry {
+        if let flat = FlatLedgerLine(bytes) { return flat.ledgerEntry(line: line) }
+        return try MosesLedgerRecord(line: bytes).ledgerEntry(line: line)
+    }
+}
