@@ -386,8 +386,14 @@ package struct GovernanceEngine: Sendable {
             evictionChecks.append((key, max(at, clock) + policy.conversationIdleMs))
             index = conversations.index(forKey: key)
         }
-        body(&conversations.values[index!])
-        if at > conversations.values[index!].lastSeen { conversations.values[index!].lastSeen = at }
+        // One in-place access: reading `lastSeen` through `values[index]` would copy the
+        // whole state (and retain everything in it) on every event.
+        Self.touch(&conversations.values[index!], at: at, body)
+    }
+
+    private static func touch(_ conversation: inout ConversationState, at: Int64, _ body: (inout ConversationState) -> Void) {
+        body(&conversation)
+        if at > conversation.lastSeen { conversation.lastSeen = at }
     }
 
     private mutating func withExistingConversation(_ key: String, _ body: (inout ConversationState) -> Void) {

@@ -13,23 +13,28 @@ struct WordSketch: Sendable, Equatable {
     /// Tokenizes `text` (lowercased ASCII letters, digits and any non-ASCII byte form words)
     /// and keeps the smallest word hashes.
     init(text: String) {
-        var all: [UInt32] = []
-        var hash: UInt32 = 0x811c_9dc5
-        var inWord = false
-        for var byte in text.utf8 {
-            if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
-            let isWordByte = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80
-            if isWordByte {
-                hash ^= UInt32(byte)
-                hash &*= 0x0100_0193
-                inWord = true
-            } else if inWord {
-                all.append(Self.finalize(hash))
-                hash = 0x811c_9dc5
-                inWord = false
+        var text = text
+        var all = text.withUTF8 { utf8 in
+            var all: [UInt32] = []
+            all.reserveCapacity(utf8.count / 4 + 1)
+            var hash: UInt32 = 0x811c_9dc5
+            var inWord = false
+            for var byte in utf8 {
+                if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+                let isWordByte = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80
+                if isWordByte {
+                    hash ^= UInt32(byte)
+                    hash &*= 0x0100_0193
+                    inWord = true
+                } else if inWord {
+                    all.append(Self.finalize(hash))
+                    hash = 0x811c_9dc5
+                    inWord = false
+                }
             }
+            if inWord { all.append(Self.finalize(hash)) }
+            return all
         }
-        if inWord { all.append(Self.finalize(hash)) }
         all.sort()
         var distinct: [UInt32] = []
         distinct.reserveCapacity(min(all.count, Self.capacity))

@@ -24,17 +24,28 @@ package struct SessionRef: Sendable, Hashable {
     ///   - agentID: `payload.agentId` when the frame carries one; it wins over the key.
     /// - Returns: nil when no agent can be found (e.g. `cron:<job>` with no agentId).
     package init?(sessionKey: String, agentID: String? = nil) {
-        let utf8 = sessionKey.utf8
-        if utf8.starts(with: "agent:".utf8) {
-            let afterPrefix = utf8.index(utf8.startIndex, offsetBy: 6)
-            guard let colon = utf8[afterPrefix...].firstIndex(of: UInt8(ascii: ":")) else { return nil }
-            let keyAgent = String(sessionKey[afterPrefix..<colon])
-            let rest = String(sessionKey[utf8.index(after: colon)...])
-            guard !keyAgent.isEmpty, !rest.isEmpty else { return nil }
-            self.init(sessionKey: sessionKey, agentID: agentID ?? keyAgent, conversation: rest)
-        } else if let agentID, !agentID.isEmpty {
-            self.init(sessionKey: sessionKey, agentID: agentID, conversation: sessionKey)
-        } else {
+        // Byte offsets rather than String indices: this runs for every frame that names a
+        // session, and String index arithmetic cost more than the rest of the split.
+        var key = sessionKey
+        let split: (agent: String, rest: String)?? = key.withUTF8 { utf8 in
+            let prefix: StaticString = "agent:"
+            let prefixCount = prefix.utf8CodeUnitCount
+            guard utf8.count >= prefixCount,
+                  utf8.prefix(prefixCount).elementsEqual(UnsafeBufferPointer(start: prefix.utf8Start, count: prefixCount))
+            else { return .some(nil) }  // not an agent key
+            guard let colon = utf8[prefixCount...].firstIndex(of: UInt8(ascii: ":")),
+                  colon > prefixCount, colon + 1 < utf8.count
+            else { return .none }  // an agent key with no agent or no rest
+            return (String(decoding: UnsafeBufferPointer(rebasing: utf8[prefixCount..<colon]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: utf8[(colon + 1)...]), as: UTF8.self))
+        }
+        switch split {
+        case .some(.some(let parts)):
+            self.init(sessionKey: key, agentID: agentID ?? parts.agent, conversation: parts.rest)
+        case .some(.none):
+            guard let agentID, !agentID.isEmpty else { return nil }
+            self.init(sessionKey: key, agentID: agentID, conversation: key)
+        case .none:
             return nil
         }
     }

@@ -48,11 +48,19 @@ package struct ProhibitedPattern: Sendable, Equatable {
     /// `text` lowercased as `String.lowercased()` does, as UTF-8: byte by byte when the text
     /// is ASCII (responses mostly are), through the Unicode tables otherwise.
     package static func lowercasedUTF8(of text: String) -> [UInt8] {
-        let utf8 = text.utf8
-        if utf8.allSatisfy({ $0 < 0x80 }) {
-            return utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+        var text = text
+        let ascii: [UInt8]? = text.withUTF8 { utf8 in
+            var isASCII = true
+            let lowered = [UInt8](unsafeUninitializedCapacity: utf8.count) { buffer, count in
+                for (index, byte) in utf8.enumerated() {
+                    if byte >= 0x80 { isASCII = false; break }
+                    buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                }
+                count = isASCII ? utf8.count : 0
+            }
+            return isASCII ? lowered : nil
         }
-        return Array(text.lowercased().utf8)
+        return ascii ?? Array(text.lowercased().utf8)
     }
 
     fileprivate static func isWordByte(_ byte: UInt8) -> Bool {
@@ -96,14 +104,41 @@ private struct PhraseSet: Sendable, Equatable {
     let phrases: [[UInt8]]
     /// The indices of the phrases starting with each byte value.
     let byFirstByte: [[Int]]
+    /// Bit `b` set when some phrase starts with byte `b`: most text bytes start none, and
+    /// this test touches no array.
+    let firstBytes: (UInt64, UInt64, UInt64, UInt64)
 
     init(_ phrases: [String]) {
         self.phrases = phrases.map { Array($0.utf8) }
         var byFirstByte = Array(repeating: [Int](), count: 256)
+        var firstBytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for (index, phrase) in self.phrases.enumerated() {
-            if let first = phrase.first { byFirstByte[Int(first)].append(index) }
+            guard let first = phrase.first else { continue }
+            byFirstByte[Int(first)].append(index)
+            let bit: UInt64 = 1 << (first & 63)
+            switch first >> 6 {
+            case 0: firstBytes.0 |= bit
+            case 1: firstBytes.1 |= bit
+            case 2: firstBytes.2 |= bit
+            default: firstBytes.3 |= bit
+            }
         }
         self.byFirstByte = byFirstByte
+        self.firstBytes = firstBytes
+    }
+
+    static func == (left: PhraseSet, right: PhraseSet) -> Bool { left.phrases == right.phrases }
+
+    @inline(__always)
+    private func startsSomePhrase(_ byte: UInt8) -> Bool {
+        let word: UInt64
+        switch byte >> 6 {
+        case 0: word = firstBytes.0
+        case 1: word = firstBytes.1
+        case 2: word = firstBytes.2
+        default: word = firstBytes.3
+        }
+        return word >> (byte & 63) & 1 == 1
     }
 
     /// The lowest index of a phrase that occurs in `text` with no word character glued to
@@ -111,15 +146,17 @@ private struct PhraseSet: Sendable, Equatable {
     func firstWordMatch(in text: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !phrases.isEmpty else { return nil }
         var best = Int.max
+        var afterWordByte = false
         for position in text.indices {
-            let candidates = byFirstByte[Int(text[position])]
-            if candidates.isEmpty { continue }
-            let afterWordByte = position > 0 && ProhibitedPattern.isWordByte(text[position - 1])
-            for index in candidates where index < best {
+            let byte = text[position]
+            let isWordByte = ProhibitedPattern.isWordByte(byte)
+            defer { afterWordByte = isWordByte }
+            // Inside a word only a phrase starting with punctuation can begin.
+            guard startsSomePhrase(byte), !(afterWordByte && isWordByte) else { continue }
+            for index in byFirstByte[Int(byte)] where index < best {
                 let phrase = phrases[index]
                 let end = position + phrase.count
                 guard end <= text.count else { continue }
-                if afterWordByte && ProhibitedPattern.isWordByte(phrase[0]) { continue }
                 if end < text.count && ProhibitedPattern.isWordByte(phrase[phrase.count - 1])
                     && ProhibitedPattern.isWordByte(text[end]) { continue }
                 if phrase.elementsEqual(text[position..<end]) {

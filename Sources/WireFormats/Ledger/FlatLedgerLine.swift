@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
 import Governance
 
@@ -23,13 +28,23 @@ struct FlatLedgerLine {
     private let bytes: UnsafeRawBufferPointer
     /// Members in file order.
     private var members: [Member] = []
+    /// Indices of `members` in key order (code point order is UTF-8 byte order).
+    private var keyOrder: [Int] = []
 
     /// Scans `bytes`; nil when the line is not a flat object with distinct plain keys, or is
     /// not valid JSON at all.
     init?(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         members.reserveCapacity(16)
-        guard (try? scanObject()) == true, !hasRepeatedKey else { return nil }
+        guard (try? scanObject()) == true else { return nil }
+        var order = Array(members.indices)
+        order.sort { compareKeys(members[$0].key, members[$1].key) < 0 }
+        keyOrder = order
+        // A repeated key (Python keeps its last value) is left to the general parser.
+        for (first, second) in zip(keyOrder, keyOrder.dropFirst())
+        where compareKeys(members[first].key, members[second].key) == 0 {
+            return nil
+        }
     }
 
     /// The engine's view of the line, as `MosesLedgerRecord.ledgerEntry(line:)` gives it.
@@ -51,8 +66,7 @@ struct FlatLedgerLine {
     /// without escapes are copied as written (they hold nothing Python would escape), others
     /// are decoded and re-escaped the way Python does.
     func canonicalBytes() -> [UInt8] {
-        var order = members.indices.filter { !keyEquals(members[$0].key, "hash") }
-        order.sort { bytes(of: members[$0].key).lexicographicallyPrecedes(bytes(of: members[$1].key)) }
+        let order = keyOrder.filter { !keyEquals(members[$0].key, "hash") }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         output.append(UInt8(ascii: "{"))
@@ -85,7 +99,7 @@ struct FlatLedgerLine {
     }
 
     private func decodedString(_ span: FrameSpan) -> String {
-        JSONGrammar.decodeString(in: bytes, from: Int(span.start), to: Int(span.end))
+        FrameBytes(bytes).decodedString(span)
     }
 
     /// A span's bytes; for strings (keys included) without the quotes unless `quoted`.
@@ -100,14 +114,15 @@ struct FlatLedgerLine {
             && raw.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    private var hasRepeatedKey: Bool {
-        for first in members.indices {
-            for second in members.indices[(first + 1)...]
-            where bytes(of: members[first].key).elementsEqual(bytes(of: members[second].key)) {
-                return true
-            }
+    /// Negative, zero or positive as `left`'s bytes sort before, equal or after `right`'s.
+    private func compareKeys(_ left: FrameSpan, _ right: FrameSpan) -> Int {
+        let a = bytes(of: left), b = bytes(of: right)
+        let common = min(a.count, b.count)
+        if common > 0 {
+            let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+            if order != 0 { return Int(order) }
         }
-        return false
+        return a.count - b.count
     }
 
     // MARK: Scanning

@@ -135,13 +135,18 @@ package struct MosesLedgerRecord: Sendable, Equatable {
 
     /// Lowercase hex of a digest.
     package static func hexString(_ digest: some Sequence<UInt8>) -> String {
-        let hex = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)  // a SHA-256 digest; `underestimatedCount` of a digest is 0
         for byte in digest {
-            bytes.append(hex[Int(byte >> 4)])
-            bytes.append(hex[Int(byte & 0xF)])
+            bytes.append(hexDigit(byte >> 4))
+            bytes.append(hexDigit(byte & 0xF))
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ nibble &- 10
     }
 
     /// The line `audit_stub.py` appends for this entry (default `json.dumps`), without newline.

@@ -38,6 +38,10 @@ package struct FrameBytes {
     /// The decoded string of a string span (allocates).
     package func decodedString(_ span: FrameSpan) -> String {
         precondition(span.kind == .string, "decodedString on a non-string span")
+        if !span.hasEscapes {
+            // Validated by the scanner: the raw bytes are the string.
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(Int(span.start) + 1)..<(Int(span.end) - 1)]), as: UTF8.self)
+        }
         return JSONGrammar.decodeString(in: bytes, from: Int(span.start), to: Int(span.end))
     }
 
