@@ -37,9 +37,7 @@ struct FlatLedgerLine {
         self.bytes = bytes
         members.reserveCapacity(16)
         guard (try? scanObject()) == true else { return nil }
-        var order = Array(members.indices)
-        order.sort { compareKeys(members[$0].key, members[$1].key) < 0 }
-        keyOrder = order
+        keyOrder = sortedByKey()
         // A repeated key (Python keeps its last value) is left to the general parser.
         for (first, second) in zip(keyOrder, keyOrder.dropFirst())
         where compareKeys(members[first].key, members[second].key) == 0 {
@@ -49,13 +47,33 @@ struct FlatLedgerLine {
 
     /// The engine's view of the line, as `MosesLedgerRecord.ledgerEntry(line:)` gives it.
     func ledgerEntry(line: Int?) -> LedgerEntry {
-        let isGenesis = string("event") == "genesis"
+        // One pass over the members for the string fields the engine reads.
+        var agent, action, event, timestamp, hash, previousHash, prevHash: FrameSpan?
+        for member in members where member.value.kind == .string {
+            let key = member.key
+            switch key.end - key.start - 2 {
+            case 4 where keyEquals(key, "hash"): hash = member.value
+            case 5 where keyEquals(key, "agent"): agent = member.value
+            case 5 where keyEquals(key, "event"): event = member.value
+            case 6 where keyEquals(key, "action"): action = member.value
+            case 9 where keyEquals(key, "timestamp"): timestamp = member.value
+            case 9 where keyEquals(key, "prev_hash"): prevHash = member.value
+            case 13 where keyEquals(key, "previous_hash"): previousHash = member.value
+            default: break
+            }
+        }
+        let fields = FrameBytes(bytes)
+        let isGenesis = event.map { fields.string($0, equals: "genesis") } ?? false
         return LedgerEntry(
-            agent: string("agent") ?? "",
-            action: string("action") ?? (isGenesis ? "genesis" : ""),
-            timestamp: string("timestamp").flatMap(LedgerTimestamp.milliseconds(from:)),
-            hash: string("hash") ?? "",
-            previousHash: string("previous_hash") ?? string("prev_hash") ?? "",
+            agent: agent.map(fields.decodedString) ?? "",
+            action: action.map(fields.decodedString) ?? (isGenesis ? "genesis" : ""),
+            timestamp: timestamp.flatMap { span in
+                span.hasEscapes
+                    ? LedgerTimestamp.milliseconds(from: fields.decodedString(span))
+                    : LedgerTimestamp.milliseconds(from: self.bytes(of: span))
+            },
+            hash: hash.map(fields.decodedString) ?? "",
+            previousHash: (previousHash ?? prevHash).map(fields.decodedString) ?? "",
             computedHash: MosesLedgerRecord.hexString(SHA256.hash(data: canonicalBytes())),
             line: line
         )
@@ -77,7 +95,7 @@ struct FlatLedgerLine {
             output.append(UInt8(ascii: ":"))
             switch member.value.kind {
             case .string where member.value.hasEscapes:
-                JSONValue.appendString(decodedString(member.value), to: &output, asciiOnly: false)
+                JSONValue.appendString(FrameBytes(bytes).decodedString(member.value), to: &output, asciiOnly: false)
             case .number:
                 output.append(contentsOf: JSONValue.pythonNumber(String(decoding: bytes(of: member.value, quoted: true), as: UTF8.self)).utf8)
             default:
@@ -90,17 +108,7 @@ struct FlatLedgerLine {
 
     // MARK: Fields
 
-    /// The string member `key`, decoded; nil when absent or not a string.
-    private func string(_ key: StaticString) -> String? {
-        guard let member = members.first(where: { keyEquals($0.key, key) }), member.value.kind == .string else {
-            return nil
-        }
-        return decodedString(member.value)
-    }
-
-    private func decodedString(_ span: FrameSpan) -> String {
-        FrameBytes(bytes).decodedString(span)
-    }
+    // MARK: Bytes
 
     /// A span's bytes; for strings (keys included) without the quotes unless `quoted`.
     private func bytes(of span: FrameSpan, quoted: Bool = false) -> UnsafeRawBufferPointer {
@@ -112,6 +120,23 @@ struct FlatLedgerLine {
         let raw = bytes(of: key)
         return raw.count == literal.utf8CodeUnitCount
             && raw.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Member indices in key byte order: by each key's first eight bytes (big-endian, so
+    /// integer order is byte order), whole keys compared only on a tie.
+    private func sortedByKey() -> [Int] {
+        var order = members.indices.map { index -> (prefix: UInt64, index: Int) in
+            var prefix: UInt64 = 0
+            let key = bytes(of: members[index].key)
+            for position in 0..<8 { prefix = prefix << 8 | UInt64(position < key.count ? key[position] : 0) }
+            return (prefix, index)
+        }
+        order.sort { first, second in
+            first.prefix != second.prefix
+                ? first.prefix < second.prefix
+                : compareKeys(members[first.index].key, members[second.index].key) < 0
+        }
+        return order.map(\.index)
     }
 
     /// Negative, zero or positive as `left`'s bytes sort before, equal or after `right`'s.
