@@ -84,12 +84,11 @@ struct FlatLedgerLine {
     /// without escapes are copied as written (they hold nothing Python would escape), others
     /// are decoded and re-escaped the way Python does.
     func canonicalBytes() -> [UInt8] {
-        let order = keyOrder.filter { !keyEquals(members[$0].key, "hash") }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         output.append(UInt8(ascii: "{"))
-        for (position, index) in order.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
+        for index in keyOrder where !keyEquals(members[index].key, "hash") {
+            if output.count > 1 { output.append(UInt8(ascii: ",")) }
             let member = members[index]
             output.append(contentsOf: bytes(of: member.key, quoted: true))
             output.append(UInt8(ascii: ":"))
@@ -106,8 +105,6 @@ struct FlatLedgerLine {
         return output
     }
 
-    // MARK: Fields
-
     // MARK: Bytes
 
     /// A span's bytes; for strings (keys included) without the quotes unless `quoted`.
@@ -118,25 +115,23 @@ struct FlatLedgerLine {
 
     private func keyEquals(_ key: FrameSpan, _ literal: StaticString) -> Bool {
         let raw = bytes(of: key)
-        return raw.count == literal.utf8CodeUnitCount
-            && raw.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        return raw.count == literal.utf8CodeUnitCount && memcmp(raw.baseAddress!, literal.utf8Start, raw.count) == 0
     }
 
-    /// Member indices in key byte order: by each key's first eight bytes (big-endian, so
-    /// integer order is byte order), whole keys compared only on a tie.
+    /// Member indices in key byte order, by insertion sort: a ledger line has a dozen keys,
+    /// mostly written in the same order.
     private func sortedByKey() -> [Int] {
-        var order = members.indices.map { index -> (prefix: UInt64, index: Int) in
-            var prefix: UInt64 = 0
-            let key = bytes(of: members[index].key)
-            for position in 0..<8 { prefix = prefix << 8 | UInt64(position < key.count ? key[position] : 0) }
-            return (prefix, index)
+        var order = Array(members.indices)
+        for next in order.indices.dropFirst() {
+            let index = order[next]
+            var slot = next
+            while slot > 0, compareKeys(members[index].key, members[order[slot - 1]].key) < 0 {
+                order[slot] = order[slot - 1]
+                slot -= 1
+            }
+            order[slot] = index
         }
-        order.sort { first, second in
-            first.prefix != second.prefix
-                ? first.prefix < second.prefix
-                : compareKeys(members[first.index].key, members[second.index].key) < 0
-        }
-        return order.map(\.index)
+        return order
     }
 
     /// Negative, zero or positive as `left`'s bytes sort before, equal or after `right`'s.
