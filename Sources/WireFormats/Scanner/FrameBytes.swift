@@ -63,7 +63,13 @@ package struct FrameBytes {
         var value: Int64 = 0
         let digitsEnd = JSONGrammar.endOfDigits(in: bytes, from: index)
         if digitsEnd &- index <= 18 {
-            // Eighteen digits cannot overflow 63 bits: no checks needed.
+            // Eighteen digits cannot overflow 63 bits: no checks needed. Eight at a time
+            // first (millisecond timestamps have 13).
+            while digitsEnd &- index >= 8 {
+                let chunk = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                value = value &* 100_000_000 &+ Int64(Self.valueOfEightDigits(chunk))
+                index &+= 8
+            }
             while index < digitsEnd {
                 value = value &* 10 &+ Int64(bytes[index] &- UInt8(ascii: "0"))
                 index &+= 1
@@ -83,6 +89,17 @@ package struct FrameBytes {
             return Int64(double)
         }
         return negative ? -value : value
+    }
+
+    /// The value of eight ASCII digits, the first in the lowest byte (Lemire's SWAR
+    /// method: pairs, then quads, then the whole, each a multiply and a shift).
+    @inline(__always)
+    static func valueOfEightDigits(_ chunk: UInt64) -> UInt64 {
+        var value = chunk &- 0x3030_3030_3030_3030
+        value = value &* 10 &+ (value >> 8)
+        let pairs: UInt64 = 0x0000_00FF_0000_00FF
+        value = ((value & pairs) &* (100 &+ (1_000_000 << 32)) &+ ((value >> 16) & pairs) &* (1 &+ (10_000 << 32))) >> 32
+        return value & 0xFFFF_FFFF
     }
 
     private func hasExponent(from start: Int, to end: Int) -> Bool {
