@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Governance
 
 /// Inputs and the baseline for `moses-coordinator bench`: a deterministic, realistic capture
@@ -65,6 +70,24 @@ package enum CaptureBenchmark {
         }
         if depth == 0, hasContent { lines &+= 1 }
         return lines
+    }
+
+    /// Runs `FrameScanner.scan` (validation and field spans, nothing else) over every line:
+    /// the scanner's share of the full path.
+    ///
+    /// - Returns: the number of lines the scanner accepted.
+    package static func scannerOnly(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var accepted = 0
+        var start = 0
+        while start < bytes.count {
+            let end = memchr(base + start, 0x0A, bytes.count - start).map { UnsafeRawPointer($0) - base } ?? bytes.count
+            if end > start, (try? FrameScanner.scan(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))) != nil {
+                accepted &+= 1
+            }
+            start = end + 1
+        }
+        return accepted
     }
 
     /// `bareScan` over an array.
