@@ -16,18 +16,18 @@ package struct GovernanceEvent: Sendable, Equatable {
     /// The closed set of things the engine reacts to.
     package enum Kind: Sendable, Equatable {
         /// An agent run began (`agent` lifecycle `start`).
-        case runStarted(RunStart)
+        indirect case runStarted(RunStart)
         /// An agent run finished (`agent` lifecycle `end`/`error`, `chat` `aborted`/`error`).
-        case runEnded(RunEnd)
+        indirect case runEnded(RunEnd)
         /// An agent answered: a `chat` final with a message, a `session.message` from the
         /// assistant, or a legacy `session_update`.
-        case response(Response)
+        indirect case response(Response)
         /// An agent called a tool (`agent` tool stream phase `start`, or `session.tool`).
-        case toolCall(ToolCall)
+        indirect case toolCall(ToolCall)
         /// A human (operator) wrote in a conversation (`session.message` with role `user`).
-        case operatorMessage(OperatorMessage)
+        indirect case operatorMessage(OperatorMessage)
         /// A line of the MO§ES `audit_ledger.jsonl`.
-        case ledgerEntry(LedgerEntry)
+        indirect case ledgerEntry(LedgerEntry)
         /// The governance state (`state.json`) now reads this.
         case stateChanged(GovernanceState)
         /// A streaming delta (`chat` delta, `agent` assistant/thinking stream): counted only.
@@ -37,7 +37,7 @@ package struct GovernanceEvent: Sendable, Equatable {
         /// The gateway announced `shutdown`.
         case shutdown
         /// `sessions.changed`: a session appeared or changed (for subscription bookkeeping).
-        case sessionsChanged(SessionRef?)
+        indirect case sessionsChanged(SessionRef?)
         /// A frame the engine has no use for (other event names, responses to RPCs).
         case ignored
     }
