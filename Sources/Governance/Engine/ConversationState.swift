@@ -34,7 +34,12 @@ struct ConversationState: Sendable {
 
     /// The index of an agent's slot, created on first sight.
     mutating func slotIndex(for agentID: String, isLegacyKey: Bool) -> Int {
-        if let index = agents.firstIndex(where: { $0.agentID == agentID }) { return index }
+        // Lengths first: `==` on two different strings takes the slow comparison path, and
+        // the agents of one conversation (`primary`, `secondary`, …) mostly differ in length.
+        let length = agentID.utf8.count
+        if let index = agents.firstIndex(where: { $0.agentID.utf8.count == length && $0.agentID == agentID }) {
+            return index
+        }
         agents.append(AgentSlot(agentID: agentID, isLegacyKey: isLegacyKey))
         return agents.count - 1
     }
