@@ -37,9 +37,11 @@ extension MosesCoordinator {
 
         func run() throws {
             print("moses-coordinator bench (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")
+            // Memory first, on a fresh heap: after the other stages, freed pages still resident
+            // would be reused and the growth would understate what the conversations need.
+            EngineBenchmark.runMemoryStage(conversations: conversations)
             ParseBenchmark.run(events: events, conversations: 10_000)
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
-            EngineBenchmark.runMemoryStage(conversations: conversations)
             if storeRows > 0 {
                 print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory, batchSize: storeBatch))
             }

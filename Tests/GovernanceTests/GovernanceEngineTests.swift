@@ -53,6 +53,25 @@ import Testing
         #expect(script.finish().map(\.conversation) == ["old", "busy"])
     }
 
+    @Test func anEvictedConversationsStorageIsReusedClean() throws {
+        let policy = Policy(auditGraceMs: 1_000, conversationIdleMs: 10_000)
+        var script = EventScript(policy: policy, state: quiet)
+        // "old" ends mid-cycle with a response and a tool call on record, then goes idle.
+        script.run(audited("primary", run: "a", at: 1_000, in: "old"))
+        script.run(tool("primary", "read", run: "a", id: "t1", at: 1_100, in: "old"))
+        script.run(GovernanceEvent(at: 20_000, kind: .tick))
+        #expect(script.engine.conversationCount == 0)
+        #expect(script.engine.summary(ofConversation: "old") == nil)
+        // The next new conversation takes the freed storage and must not inherit any of it:
+        // its Secondary answering first breaks the sequence, and its counts start at zero.
+        script.run(audited("secondary", run: "b", at: 21_000, in: "fresh"))
+        let summary = try #require(script.engine.summary(ofConversation: "fresh"))
+        #expect(summary.responses == 1)
+        #expect(summary.toolCalls == 0)
+        #expect(summary.firstSeen >= 21_000)
+        #expect(script.finish().map(\.rule) == [.sequence])
+    }
+
     @Test func manyConversationsStayBounded() {
         let policy = Policy(auditGraceMs: 1_000, conversationIdleMs: 60_000)
         var script = EventScript(policy: policy, state: quiet)

@@ -19,7 +19,7 @@ struct ConversationState: Sendable {
     /// True once an operator message containing the confirmation word was seen.
     var hasOperatorConfirmation = false
     /// Violations per rule (in `RuleID.allCases` order) since the last operator intervention.
-    var strikes: [UInt8] = Array(repeating: 0, count: RuleID.allCases.count)
+    var strikes = StrikeCounts()
     /// The engine's state epoch at the last operator intervention; a newer epoch means the
     /// operator changed the governance state since, which resets the strikes.
     var interventionEpoch: UInt64
@@ -100,5 +100,24 @@ struct RecentHashes: Sendable {
         default: slots.3 = hash
         }
         next = (next + 1) & 3
+    }
+}
+
+/// A saturating 8-bit count per rule, packed in one word: a conversation's strikes cost
+/// no allocation (an array cost 48 bytes of heap per conversation).
+struct StrikeCounts: Sendable, Equatable {
+    private var packed: UInt64 = 0
+
+    init() {
+        precondition(RuleID.allCases.count <= 8, "one byte per rule in a UInt64")
+    }
+
+    /// The count for the rule at `index` in `RuleID.allCases`.
+    subscript(index: Int) -> UInt8 {
+        get { UInt8(truncatingIfNeeded: packed >> (8 * UInt64(index))) }
+        set {
+            let shift = 8 * UInt64(index)
+            packed = packed & ~(0xFF << shift) | UInt64(newValue) << shift
+        }
     }
 }

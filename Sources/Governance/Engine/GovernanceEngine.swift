@@ -13,7 +13,14 @@ package struct GovernanceEngine: Sendable {
     /// The stream's clock: the latest event time seen.
     package private(set) var clock: Int64 = .min
 
-    private var conversations: [String: ConversationState] = [:]
+    /// Where each remembered conversation's state is in `states`. The states are kept apart,
+    /// densely: a dictionary keeps a quarter or more of its buckets free, and at 88 bytes a
+    /// state, those free buckets cost more than the states (100,000 conversations must fit
+    /// in 64 MB).
+    private var stateIndex: [String: Int32] = [:]
+    private var states: [ConversationState] = []
+    /// Indices in `states` freed by eviction, reused before `states` grows.
+    private var freeStates: [Int32] = []
     /// One entry per conversation: when to look at it again for idleness.
     private var evictionChecks = FIFO<(conversation: String, checkAt: Int64)>()
     /// Responses waiting for their ledger append, in deadline order.
@@ -30,10 +37,11 @@ package struct GovernanceEngine: Sendable {
     }
 
     /// Conversations currently remembered.
-    package var conversationCount: Int { conversations.count }
+    package var conversationCount: Int { stateIndex.count }
     /// Where one conversation stands, or nil when it is not (or no longer) remembered.
     package func summary(ofConversation conversation: String) -> ConversationSummary? {
-        guard let state = conversations[conversation] else { return nil }
+        guard let index = stateIndex[conversation] else { return nil }
+        let state = states[Int(index)]
         let next = state.lastAcceptedPosition + 1
         let position = state.lastAcceptedPosition < 0 || next >= policy.sequence.count
             ? "awaiting \(policy.sequence.first?.rawValue ?? "none")"
@@ -164,7 +172,7 @@ package struct GovernanceEngine: Sendable {
             conversation.responses &+= 1
             if conversation.interventionEpoch != epoch {
                 conversation.interventionEpoch = epoch
-                conversation.strikes = Array(repeating: 0, count: RuleID.allCases.count)
+                conversation.strikes = StrikeCounts()
             }
             // Drift: the governance state changed since this cycle began.
             if policy.sequence.first != role,
@@ -272,7 +280,7 @@ package struct GovernanceEngine: Sendable {
                 conversation.hasOperatorConfirmation = true
             }
             // An operator speaking up is an intervention: repeated breaks start counting anew.
-            conversation.strikes = Array(repeating: 0, count: RuleID.allCases.count)
+            conversation.strikes = StrikeCounts()
             conversation.interventionEpoch = epoch
         }
     }
@@ -349,7 +357,8 @@ package struct GovernanceEngine: Sendable {
             }
             var runAudited = false
             if let runHash = pending.runHash,
-               let conversation = conversations[pending.session.conversation],
+               let index = stateIndex[pending.session.conversation],
+               case let conversation = states[Int(index)],
                let slot = conversation.agents.first(where: { $0.agentID == pending.session.agentID }),
                let run = slot.run, run.matches(runHash) {
                 runAudited = run.hasAuditCall
@@ -372,23 +381,33 @@ package struct GovernanceEngine: Sendable {
     private mutating func emit(_ found: [Violation], into violations: inout [Violation]) {
         for violation in found {
             counters.violationsByRule[RuleID.allCases.firstIndex(of: violation.rule)!] += 1
-            if !violation.conversation.isEmpty { conversations[violation.conversation]?.violations &+= 1 }
+            if !violation.conversation.isEmpty, let index = stateIndex[violation.conversation] {
+                states[Int(index)].violations &+= 1
+            }
         }
         violations.append(contentsOf: found)
     }
 
     private mutating func withConversation(_ key: String, at: Int64, _ body: (inout ConversationState) -> Void) {
-        // One hash of the key per event (two when the conversation is new): the values are
-        // mutated in place through the index.
-        var index = conversations.index(forKey: key)
-        if index == nil {
-            conversations[key] = ConversationState(lastSeen: at, epoch: stateEpoch)
+        // One hash of the key per event (two when the conversation is new).
+        let index: Int
+        if let existing = stateIndex[key] {
+            index = Int(existing)
+        } else {
+            let state = ConversationState(lastSeen: at, epoch: stateEpoch)
+            if let free = freeStates.popLast() {
+                index = Int(free)
+                states[index] = state
+            } else {
+                index = states.count
+                states.append(state)
+            }
+            stateIndex[key] = Int32(index)
             evictionChecks.append((key, max(at, clock) + policy.conversationIdleMs))
-            index = conversations.index(forKey: key)
         }
-        // One in-place access: reading `lastSeen` through `values[index]` would copy the
+        // One in-place access: reading `lastSeen` through `states[index]` would copy the
         // whole state (and retain everything in it) on every event.
-        Self.touch(&conversations.values[index!], at: at, body)
+        Self.touch(&states[index], at: at, body)
     }
 
     private static func touch(_ conversation: inout ConversationState, at: Int64, _ body: (inout ConversationState) -> Void) {
@@ -397,8 +416,8 @@ package struct GovernanceEngine: Sendable {
     }
 
     private mutating func withExistingConversation(_ key: String, _ body: (inout ConversationState) -> Void) {
-        guard conversations[key] != nil else { return }
-        body(&conversations[key]!)
+        guard let index = stateIndex[key] else { return }
+        body(&states[Int(index)])
     }
 
     private mutating func withSlot(
@@ -416,10 +435,12 @@ package struct GovernanceEngine: Sendable {
     private mutating func evictIdleConversations() {
         while let next = evictionChecks.first, next.checkAt <= clock {
             _ = evictionChecks.removeFirst()
-            guard let conversation = conversations[next.conversation] else { continue }
-            let idleUntil = conversation.lastSeen + policy.conversationIdleMs
+            guard let index = stateIndex[next.conversation] else { continue }
+            let idleUntil = states[Int(index)].lastSeen + policy.conversationIdleMs
             if idleUntil <= clock {
-                conversations[next.conversation] = nil
+                stateIndex[next.conversation] = nil
+                states[Int(index)] = ConversationState(lastSeen: 0, epoch: 0)  // frees what it held
+                freeStates.append(index)
                 counters.evictedConversations += 1
             } else {
                 evictionChecks.append((next.conversation, idleUntil))
