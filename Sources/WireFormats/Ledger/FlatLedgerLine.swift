@@ -17,7 +17,7 @@ import Governance
 ///
 /// Lives for one call; reads only inside `bytes`.
 struct FlatLedgerLine {
-    /// Audit entries have 12 members, genesis lines 7; more than this goes the general way.
+    /// Audit entries have 12 members, genesis lines 9; more than this goes the general way.
     static let maximumMembers = 32
 
     private struct Member {
