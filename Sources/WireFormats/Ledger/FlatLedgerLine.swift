@@ -150,9 +150,9 @@ struct FlatLedgerLine {
     /// Reads the one top-level object into `members`; false when it is not flat or its keys
     /// need decoding. Throws for malformed JSON (the general parser reports it).
     private mutating func scanObject() throws(FrameError) -> Bool {
-        var index = skipWhitespace(from: 0)
+        var index = JSONGrammar.endOfWhitespace(in: bytes, from: 0)
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
-        index = skipWhitespace(from: index + 1)
+        index = JSONGrammar.endOfWhitespace(in: bytes, from: index + 1)
         guard index < bytes.count else { return false }
         if bytes[index] != UInt8(ascii: "}") {
             while true {
@@ -163,19 +163,19 @@ struct FlatLedgerLine {
                 let keyEnd = try JSONGrammar.endOfString(in: bytes, from: index, sawEscape: &keyHasEscape)
                 guard !keyHasEscape else { return false }
                 let key = FrameSpan(start: index, end: keyEnd, kind: .string)
-                index = skipWhitespace(from: keyEnd)
+                index = JSONGrammar.endOfWhitespace(in: bytes, from: keyEnd)
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-                index = skipWhitespace(from: index + 1)
+                index = JSONGrammar.endOfWhitespace(in: bytes, from: index + 1)
                 guard index < bytes.count, let value = try scalar(at: index) else { return false }
                 members.append(Member(key: key, value: value))
-                index = skipWhitespace(from: Int(value.end))
+                index = JSONGrammar.endOfWhitespace(in: bytes, from: Int(value.end))
                 guard index < bytes.count else { return false }
                 if bytes[index] == UInt8(ascii: "}") { break }
                 guard bytes[index] == UInt8(ascii: ",") else { return false }
-                index = skipWhitespace(from: index + 1)
+                index = JSONGrammar.endOfWhitespace(in: bytes, from: index + 1)
             }
         }
-        return skipWhitespace(from: index + 1) == bytes.count
+        return JSONGrammar.endOfWhitespace(in: bytes, from: index + 1) == bytes.count
     }
 
     /// The string, number or literal at `start`; nil for an object, an array or a stray byte.
@@ -187,31 +187,11 @@ struct FlatLedgerLine {
             return FrameSpan(start: start, end: end, kind: .string, hasEscapes: sawEscape)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return FrameSpan(start: start, end: try JSONGrammar.endOfNumber(in: bytes, from: start), kind: .number)
-        case UInt8(ascii: "t"): return literal("true", at: start, kind: .true)
-        case UInt8(ascii: "f"): return literal("false", at: start, kind: .false)
-        case UInt8(ascii: "n"): return literal("null", at: start, kind: .null)
+        case UInt8(ascii: "t"): return FrameSpan(start: start, end: try JSONGrammar.endOfLiteral("true", in: bytes, at: start), kind: .true)
+        case UInt8(ascii: "f"): return FrameSpan(start: start, end: try JSONGrammar.endOfLiteral("false", in: bytes, at: start), kind: .false)
+        case UInt8(ascii: "n"): return FrameSpan(start: start, end: try JSONGrammar.endOfLiteral("null", in: bytes, at: start), kind: .null)
         default: return nil
         }
-    }
-
-    private func literal(_ text: StaticString, at start: Int, kind: FrameSpan.Kind) -> FrameSpan? {
-        let end = start + text.utf8CodeUnitCount
-        guard end <= bytes.count,
-              UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                  .elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        else { return nil }
-        return FrameSpan(start: start, end: end, kind: kind)
-    }
-
-    private func skipWhitespace(from start: Int) -> Int {
-        var index = start
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return index
-            }
-        }
-        return index
     }
 }
 

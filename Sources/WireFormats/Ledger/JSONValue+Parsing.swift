@@ -52,12 +52,7 @@ private struct JSONValueParser {
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
+        index = JSONGrammar.endOfWhitespace(in: bytes, from: index)
     }
 
     mutating func parseValue(depth: Int) throws(FrameError) -> JSONValue {
@@ -79,13 +74,7 @@ private struct JSONValueParser {
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(FrameError) {
-        let count = literal.utf8CodeUnitCount
-        let pointer = literal.utf8Start
-        for offset in 0..<count {
-            guard index + offset < bytes.count else { throw FrameError(.truncated, at: index + offset) }
-            guard bytes[index + offset] == pointer[offset] else { throw FrameError(.unexpectedByte, at: index + offset) }
-        }
-        index += count
+        index = try JSONGrammar.endOfLiteral(literal, in: bytes, at: index)
     }
 
     mutating func parseString() throws(FrameError) -> String {

@@ -4,6 +4,33 @@
 /// Stateless; any thread. Every function reads only inside `bytes` and reports the first
 /// offending offset.
 package enum JSONGrammar {
+    /// The index of the first byte at or after `start` that is not JSON whitespace (space,
+    /// tab, CR, LF), or `bytes.count`.
+    @inline(__always)
+    package static func endOfWhitespace(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while index < bytes.count {
+            let current = bytes[index]
+            guard current <= 0x20, current == 0x20 || current == 0x0A || current == 0x0D || current == 0x09 else { break }
+            index &+= 1
+        }
+        return index
+    }
+
+    /// The index just past `literal` (`true`, `false`, `null`) written at `start`.
+    ///
+    /// - Throws: `truncated` or `unexpectedByte` at the first byte that does not match.
+    @inline(__always)
+    package static func endOfLiteral(_ literal: StaticString, in bytes: UnsafeRawBufferPointer, at start: Int) throws(FrameError) -> Int {
+        let length = literal.utf8CodeUnitCount
+        let pointer = literal.utf8Start
+        for offset in 0..<length {
+            guard start &+ offset < bytes.count else { throw FrameError(.truncated, at: start &+ offset) }
+            guard bytes[start &+ offset] == pointer[offset] else { throw FrameError(.unexpectedByte, at: start &+ offset) }
+        }
+        return start &+ length
+    }
+
     /// The index just past the closing quote of the string whose opening quote is at `start`.
     ///
     /// Validates escapes (including UTF-16 surrogate pairing in `\u` escapes), rejects raw
