@@ -117,19 +117,10 @@ package struct StoredLedgerRow: Sendable, Equatable {
     }
 
     private func members(previousHash: String) -> [JSONValue.Member] {
-        [
-            .init("timestamp", .string(timestamp)),
-            .init("agent", .string(agent)),
-            .init("component", .string(component)),
-            .init("action", .string(action)),
-            .init("detail", .string(detail)),
-            .init("outcome", .string(outcome)),
-            .init("mode", .string(mode)),
-            .init("posture", .string(posture)),
-            .init("role", .string(role)),
-            .init("session_hash", sessionHash.map(JSONValue.string) ?? .null),
-            .init("previous_hash", .string(previousHash)),
-        ]
+        MosesLedgerRecord.auditMembers(
+            timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
+            outcome: outcome, mode: mode, posture: posture, role: role, sessionHash: sessionHash,
+            previousHash: previousHash)
     }
 
     /// The record exactly as stored, `hash` included (for `verify --db`).

@@ -60,19 +60,10 @@ package struct MosesLedgerRecord: Sendable, Equatable {
         state: GovernanceState, sessionHash: String? = nil, previousHash: String
     ) -> MosesLedgerRecord {
         let timestamp = LedgerTimestamp.string(fromMicroseconds: timestampMicroseconds)
-        var members: [JSONValue.Member] = [
-            .init("timestamp", .string(timestamp)),
-            .init("agent", .string(agent)),
-            .init("component", .string(component)),
-            .init("action", .string(action)),
-            .init("detail", .string(detail)),
-            .init("outcome", .string(outcome)),
-            .init("mode", .string(state.mode.rawValue)),
-            .init("posture", .string(state.posture.rawValue)),
-            .init("role", .string(state.role.rawValue)),
-            .init("session_hash", sessionHash.map(JSONValue.string) ?? .null),
-            .init("previous_hash", .string(previousHash)),
-        ]
+        var members = auditMembers(
+            timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
+            outcome: outcome, mode: state.mode.rawValue, posture: state.posture.rawValue,
+            role: state.role.rawValue, sessionHash: sessionHash, previousHash: previousHash)
         let hash = entryHash(
             timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
             outcome: outcome, state: state, sessionHash: sessionHash, previousHash: previousHash)
@@ -81,6 +72,28 @@ package struct MosesLedgerRecord: Sendable, Equatable {
     }
 
     private init(unchecked object: JSONValue) { self.object = object }
+
+    /// The members of an `audit_stub.py log` entry, `hash` excepted, in the order the script
+    /// writes them (the file line keeps this order; the hash sorts the keys).
+    package static func auditMembers(
+        timestamp: String, agent: String, component: String, action: String, detail: String,
+        outcome: String, mode: String, posture: String, role: String, sessionHash: String?,
+        previousHash: String
+    ) -> [JSONValue.Member] {
+        [
+            .init("timestamp", .string(timestamp)),
+            .init("agent", .string(agent)),
+            .init("component", .string(component)),
+            .init("action", .string(action)),
+            .init("detail", .string(detail)),
+            .init("outcome", .string(outcome)),
+            .init("mode", .string(mode)),
+            .init("posture", .string(posture)),
+            .init("role", .string(role)),
+            .init("session_hash", sessionHash.map(JSONValue.string) ?? .null),
+            .init("previous_hash", .string(previousHash)),
+        ]
+    }
 
     // MARK: Fields
 
