@@ -3,19 +3,20 @@ import Glibc
 #endif
 
 /// A pthread mutex with two condition variables: the writer's doorbell (`work`) and the
-/// producers' and flushers' signal (`progress`).
+/// producers' and flushers' signal (`progress`). The notification worker's `Doorbell` uses
+/// it too (`work` only).
 ///
 /// `Synchronization.Mutex` has no condition variable, and waiting with a deadline needs one;
 /// this is the smallest thing that gives both. Shared between threads: `@unchecked Sendable`
 /// because the pthread objects are heap-allocated once, never moved, and only used through
 /// the pthread calls, which are thread-safe by contract; the state they guard lives in the
 /// `AuditWriter` and is only touched between `lock()` and `unlock()`.
-final class ConditionLock: @unchecked Sendable {
+package final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let work: UnsafeMutablePointer<pthread_cond_t>
     private let progress: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         work = .allocate(capacity: 1)
         progress = .allocate(capacity: 1)
@@ -38,33 +39,37 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    package func lock() { pthread_mutex_lock(mutex) }
+    package func unlock() { pthread_mutex_unlock(mutex) }
 
     /// Runs `body` holding the lock.
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock()
         defer { unlock() }
         return try body()
     }
 
     /// Wakes the writer thread.
-    func signalWork() { pthread_cond_signal(work) }
+    package func signalWork() { pthread_cond_signal(work) }
     /// Wakes every producer or flusher waiting for progress.
-    func broadcastProgress() { pthread_cond_broadcast(progress) }
+    package func broadcastProgress() { pthread_cond_broadcast(progress) }
 
-    /// Waits for `signalWork` (lock held), until `deadline` (monotonic ns) when given.
-    func waitForWork(until deadline: UInt64? = nil) { wait(work, until: deadline) }
+    /// Waits for `signalWork` (lock held), until `deadline` (`WallClock.monotonicNanoseconds`)
+    /// when given. Wakes may be spurious: callers re-check their condition.
+    ///
+    /// - Returns: true when the deadline passed.
+    @discardableResult
+    package func waitForWork(until deadline: UInt64? = nil) -> Bool { wait(work, until: deadline) }
     /// Waits for `broadcastProgress` (lock held).
-    func waitForProgress() { wait(progress, until: nil) }
+    package func waitForProgress() { _ = wait(progress, until: nil) }
 
-    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: UInt64?) {
+    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: UInt64?) -> Bool {
         guard let deadline else {
             pthread_cond_wait(condition, mutex)
-            return
+            return false
         }
         var spec = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        pthread_cond_timedwait(condition, mutex, &spec)
+        return pthread_cond_timedwait(condition, mutex, &spec) == ETIMEDOUT
     }
 }
 
