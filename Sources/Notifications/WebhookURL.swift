@@ -1,3 +1,5 @@
+import LWSSupport
+
 /// A webhook target split for lws: scheme, host, port and path (with query).
 ///
 /// `description` leaves the path's query out: a token in the query string is a secret
@@ -31,35 +33,21 @@ package struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
         guard !authority.contains("@") else {
             throw .invalidWebhookURL(reason: "credentials in the URL are not supported")
         }
-        var hostPart = Substring(authority)
-        var portPart: Substring?
-        if hostPart.hasPrefix("[") {
-            guard let close = hostPart.firstIndex(of: "]") else { throw .invalidWebhookURL(reason: "unclosed IPv6 bracket") }
-            let after = hostPart[hostPart.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty {
-                throw .invalidWebhookURL(reason: "junk after the IPv6 address")
+        do {
+            (host, port) = try URLAuthority.split(authority, defaultPort: isTLS ? 443 : 80)
+        } catch {
+            switch error {
+            case .unclosedBracket: throw .invalidWebhookURL(reason: "unclosed IPv6 bracket")
+            case .junkAfterBracket: throw .invalidWebhookURL(reason: "junk after the IPv6 address")
+            case .noHost: throw .invalidWebhookURL(reason: "no host")
+            case .badPort: throw .invalidWebhookURL(reason: "the port must be 1…65535")
             }
-            hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-        } else if let colon = hostPart.lastIndex(of: ":") {
-            portPart = hostPart[hostPart.index(after: colon)...]
-            hostPart = hostPart[..<colon]
-        }
-        guard !hostPart.isEmpty else { throw .invalidWebhookURL(reason: "no host") }
-        host = String(hostPart)
-        if let portPart {
-            guard let number = Int(portPart), (1...65_535).contains(number) else {
-                throw .invalidWebhookURL(reason: "the port must be 1…65535")
-            }
-            port = number
-        } else {
-            port = isTLS ? 443 : 80
         }
     }
 
     /// Scheme, host, port and path without the query.
     package var description: String {
         let bare = path.prefix { $0 != "?" }
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "\(isTLS ? "https" : "http")://\(shownHost):\(port)\(bare)\(bare.count < path.count ? "?…" : "")"
+        return "\(isTLS ? "https" : "http")://\(URLAuthority.bracketed(host)):\(port)\(bare)\(bare.count < path.count ? "?…" : "")"
     }
 }

@@ -20,4 +20,17 @@ import Testing
             #expect(throws: NotificationError.self, "\(text)") { try WebhookURL(parsing: text) }
         }
     }
+
+    @Test func namesWhatIsWrongWithoutEchoingTheURL() {
+        let cases: [(String, String)] = [
+            ("http://[::1/x", "unclosed IPv6 bracket"),
+            ("http://[::1]x/", "junk after the IPv6 address"),
+            ("http://:8080/", "no host"),
+            ("http://host:99999/", "the port must be 1…65535"),
+            ("http://user:pw@host/", "credentials in the URL are not supported"),
+        ]
+        for (text, reason) in cases {
+            #expect(throws: NotificationError.invalidWebhookURL(reason: reason), "\(text)") { try WebhookURL(parsing: text) }
+        }
+    }
 }

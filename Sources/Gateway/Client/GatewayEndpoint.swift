@@ -1,3 +1,5 @@
+import LWSSupport
+
 /// A parsed `ws://` or `wss://` gateway URL.
 package struct GatewayEndpoint: Sendable, Equatable, CustomStringConvertible {
     package var isTLS: Bool
@@ -15,26 +17,16 @@ package struct GatewayEndpoint: Sendable, Equatable, CustomStringConvertible {
         else { throw .invalidURL(url) }
         let authority = rest.prefix { $0 != "/" }
         path = rest.count > authority.count ? String(rest.dropFirst(authority.count)) : "/"
-        var hostPart = Substring(authority)
-        var portPart: Substring?
-        if hostPart.hasPrefix("[") {
-            guard let close = hostPart.firstIndex(of: "]") else { throw .invalidURL(url) }
-            let after = hostPart[hostPart.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty { throw .invalidURL(url) }
-            hostPart = hostPart[hostPart.index(after: hostPart.startIndex)..<close]
-        } else if let colon = hostPart.lastIndex(of: ":") {
-            portPart = hostPart[hostPart.index(after: colon)...]
-            hostPart = hostPart[..<colon]
+        let split: (host: String, port: Int)
+        do {
+            split = try URLAuthority.split(authority, defaultPort: isTLS ? 443 : 80)
+        } catch {
+            throw .invalidURL(url)
         }
-        guard !hostPart.isEmpty, !hostPart.contains("@") else { throw .invalidURL(url) }
-        host = String(hostPart)
-        if let portPart {
-            guard let value = Int(portPart), (1...65535).contains(value) else { throw .invalidURL(url) }
-            port = value
-        } else {
-            port = isTLS ? 443 : 80
-        }
+        guard !split.host.contains("@") else { throw .invalidURL(url) }
+        host = split.host
+        port = split.port
     }
 
-    package var description: String { "\(isTLS ? "wss" : "ws")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)" }
+    package var description: String { "\(isTLS ? "wss" : "ws")://\(URLAuthority.bracketed(host)):\(port)\(path)" }
 }
