@@ -94,6 +94,7 @@ let package = Package(
             name: "MetricsEndpoint",
             dependencies: [
                 "CLibWebsockets",
+                "LWSSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import LWSSupport
 import Logging
 import Synchronization
 
@@ -221,13 +222,7 @@ final class MetricsSession {
     /// Writes a waiting body in one `LWS_WRITE_HTTP_FINAL` (lws buffers any remainder).
     func writeable(_ wsi: OpaquePointer) -> Int32 {
         guard let body = pending.removeValue(forKey: wsi) else { return 0 }
-        let pre = clws_pre()
-        var buffer = [UInt8](repeating: 0, count: pre + body.count)
-        buffer.replaceSubrange(pre..<(pre + body.count), with: body)
-        let written = buffer.withUnsafeMutableBufferPointer { raw in
-            lws_write(wsi, raw.baseAddress! + pre, body.count, LWS_WRITE_HTTP_FINAL)
-        }
-        if written < 0 { return -1 }
+        if LWSHTTPWrite.final(wsi, body: body) < 0 { return -1 }
         return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
     }
 }

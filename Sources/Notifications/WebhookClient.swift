@@ -145,12 +145,7 @@ final class WebhookRequest {
     func writeBody(_ wsi: OpaquePointer) -> Int32 {
         guard !isBodySent else { return 0 }
         isBodySent = true
-        let pre = clws_pre()
-        var buffer = [UInt8](repeating: 0, count: pre + body.count)
-        buffer.replaceSubrange(pre..<(pre + body.count), with: body)
-        let written = buffer.withUnsafeMutableBufferPointer { raw in
-            lws_write(wsi, raw.baseAddress! + pre, body.count, LWS_WRITE_HTTP_FINAL)
-        }
+        let written = LWSHTTPWrite.final(wsi, body: body)
         lws_client_http_body_pending(wsi, 0)
         return written < 0 ? -1 : 0
     }
