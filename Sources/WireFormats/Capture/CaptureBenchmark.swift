@@ -113,7 +113,7 @@ package enum CaptureBenchmark {
     }
 
     private struct Generator {
-        var random: SplitMix
+        var random: SplitMix64
         var conversations: [Conversation]
         var time: Int64 = 1_767_225_600_000
         var records = 0
@@ -122,7 +122,7 @@ package enum CaptureBenchmark {
         var textScratch: [UInt8] = []
 
         init(conversations count: Int, seed: UInt64) {
-            random = SplitMix(seed: seed)
+            random = SplitMix64(seed: seed)
             conversations = (0..<count).map { Conversation(group: Int32(1000 + $0)) }
         }
 
@@ -199,7 +199,7 @@ package enum CaptureBenchmark {
 
         /// Word `index` of the text seeded with `seed`.
         static func word(seed: UInt64, at index: Int32) -> String {
-            var mixer = SplitMix(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+            var mixer = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             return CaptureBenchmark.words[Int(mixer.next() % UInt64(CaptureBenchmark.words.count))]
         }
 
@@ -225,18 +225,4 @@ package enum CaptureBenchmark {
         "audit", "ledger", "posture", "defense", "mode", "integrity", "source", "evidence", "plan",
         "step", "verify", "risk", "confirm", "scope", "result", "and", "with", "because", "so",
     ]
-
-    /// A deterministic generator (Vigna's SplitMix64); the benchmark must not depend on the
-    /// system random source.
-    private struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
