@@ -358,8 +358,7 @@ package struct GovernanceEngine: Sendable {
             var runAudited = false
             if let runHash = pending.runHash,
                let index = stateIndex[pending.session.conversation],
-               case let conversation = states[Int(index)],
-               let slot = conversation.agents.first(where: { $0.agentID == pending.session.agentID }),
+               let slot = states[Int(index)].agents.first(where: { $0.agentID == pending.session.agentID }),
                let run = slot.run, run.matches(runHash) {
                 runAudited = run.hasAuditCall
             }

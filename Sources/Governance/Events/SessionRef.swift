@@ -24,29 +24,39 @@ package struct SessionRef: Sendable, Hashable {
     ///   - agentID: `payload.agentId` when the frame carries one; it wins over the key.
     /// - Returns: nil when no agent can be found (e.g. `cron:<job>` with no agentId).
     package init?(sessionKey: String, agentID: String? = nil) {
-        // Byte offsets rather than String indices: this runs for every frame that names a
-        // session, and String index arithmetic cost more than the rest of the split.
         var key = sessionKey
-        let split: (agent: String, rest: String)?? = key.withUTF8 { utf8 in
-            let prefix: StaticString = "agent:"
-            let prefixCount = prefix.utf8CodeUnitCount
-            guard utf8.count >= prefixCount,
-                  utf8.prefix(prefixCount).elementsEqual(UnsafeBufferPointer(start: prefix.utf8Start, count: prefixCount))
-            else { return .some(nil) }  // not an agent key
-            guard let colon = utf8[prefixCount...].firstIndex(of: UInt8(ascii: ":")),
-                  colon > prefixCount, colon + 1 < utf8.count
-            else { return .none }  // an agent key with no agent or no rest
-            return (String(decoding: UnsafeBufferPointer(rebasing: utf8[prefixCount..<colon]), as: UTF8.self),
-                    String(decoding: UnsafeBufferPointer(rebasing: utf8[(colon + 1)...]), as: UTF8.self))
-        }
-        switch split {
-        case .some(.some(let parts)):
-            self.init(sessionKey: key, agentID: agentID ?? parts.agent, conversation: parts.rest)
-        case .some(.none):
+        switch key.withUTF8(Self.agentKeyParts) {
+        case .parts(let agent, let rest):
+            self.init(sessionKey: key, agentID: agentID ?? agent, conversation: rest)
+        case .notAnAgentKey:
             guard let agentID, !agentID.isEmpty else { return nil }
             self.init(sessionKey: key, agentID: agentID, conversation: key)
-        case .none:
+        case .malformed:
             return nil
         }
+    }
+
+    /// What the UTF-8 of a session key says about `agent:<agentId>:<rest>`.
+    private enum AgentKey {
+        case parts(agent: String, rest: String)
+        case notAnAgentKey
+        /// `agent:` with no agent or no rest.
+        case malformed
+    }
+
+    /// Splits on byte offsets rather than String indices: this runs for every frame that
+    /// names a session, and String index arithmetic cost more than the rest of the split.
+    private static func agentKeyParts(_ utf8: UnsafeBufferPointer<UInt8>) -> AgentKey {
+        let prefix: StaticString = "agent:"
+        let prefixCount = prefix.utf8CodeUnitCount
+        guard utf8.count >= prefixCount,
+              utf8.prefix(prefixCount).elementsEqual(UnsafeBufferPointer(start: prefix.utf8Start, count: prefixCount))
+        else { return .notAnAgentKey }
+        guard let colon = utf8[prefixCount...].firstIndex(of: UInt8(ascii: ":")),
+              colon > prefixCount, colon + 1 < utf8.count
+        else { return .malformed }
+        return .parts(
+            agent: String(decoding: UnsafeBufferPointer(rebasing: utf8[prefixCount..<colon]), as: UTF8.self),
+            rest: String(decoding: UnsafeBufferPointer(rebasing: utf8[(colon + 1)...]), as: UTF8.self))
     }
 }
