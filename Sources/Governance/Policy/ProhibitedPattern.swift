@@ -39,7 +39,7 @@ package struct ProhibitedPattern: Sendable, Equatable {
             found = firstPrefixedToken(in: text)
         }
         guard let found else { return nil }
-        for exemption in exemptions where Self.indexOf(exemption.utf8, in: text, from: 0) != nil {
+        for exemption in exemptions where TextSearch.firstIndex(of: exemption, in: text, from: 0) != nil {
             return nil
         }
         return found
@@ -67,25 +67,11 @@ package struct ProhibitedPattern: Sendable, Equatable {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
     }
 
-    private static func indexOf(
-        _ needle: some Collection<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int
-    ) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        let rest = needle.dropFirst()
-        var i = start
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first, rest.elementsEqual(haystack[(i + 1)..<(i + needle.count)]) { return i }
-            i += 1
-        }
-        return nil
-    }
-
     private func firstPrefixedToken(in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         func isTokenByte(_ b: UInt8) -> Bool { Self.isWordByte(b) || b == 0x2D }
         for prefix in tokenPrefixes {
             var from = 0
-            while let i = Self.indexOf(prefix.utf8, in: bytes, from: from) {
+            while let i = TextSearch.firstIndex(of: prefix, in: bytes, from: from) {
                 from = i + 1
                 if i > 0 && isTokenByte(bytes[i - 1]) { continue }
                 var end = i + prefix.utf8.count

@@ -7,21 +7,32 @@ enum TextSearch {
         guard !needle.isEmpty else { return true }
         var haystack = haystack, needle = needle
         return haystack.withUTF8 { text in
-            needle.withUTF8 { pattern in
-                guard text.count >= pattern.count else { return false }
-                let first = pattern[0]
-                var index = 0
-                let last = text.count - pattern.count
-                while index <= last {
-                    if text[index] == first {
-                        var offset = 1
-                        while offset < pattern.count && text[index + offset] == pattern[offset] { offset += 1 }
-                        if offset == pattern.count { return true }
-                    }
-                    index += 1
-                }
-                return false
-            }
+            needle.withUTF8 { pattern in firstIndex(of: pattern, in: text, from: 0) != nil }
         }
+    }
+
+    /// The first position at or after `start` where `needle` occurs in `haystack`; nil when
+    /// there is none or `needle` is empty.
+    static func firstIndex(
+        of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var index = start
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var offset = 1
+                while offset < needle.count && haystack[index + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `firstIndex(of:in:from:)` with the needle given as a string.
+    static func firstIndex(of needle: String, in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var needle = needle
+        return needle.withUTF8 { firstIndex(of: $0, in: haystack, from: start) }
     }
 }
