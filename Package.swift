@@ -121,7 +121,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
         .testTarget(name: "MosesFilesTests", dependencies: ["TestSupport", "MosesFiles"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),

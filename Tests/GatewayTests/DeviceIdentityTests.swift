@@ -1,27 +1,15 @@
 import Testing
+import TestSupport
 import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
 @testable import WireFormats
 
-/// A fresh temporary directory per test, removed by the caller.
-func makeTemporaryDirectory() -> String {
-    var template = Array("/tmp/moses-gateway-XXXXXX".utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    precondition(path != nil, "mkdtemp failed")
-    return String(cString: path!)
-}
-
-func removeDirectory(_ path: String) {
-    _ = path.withCString { system("rm -rf '\(String(cString: $0))'") }
-}
-
 @Suite struct DeviceIdentityTests {
     @Test func createdOnFirstRunWithMode0600AndReloaded() throws {
-        let directory = makeTemporaryDirectory()
-        defer { removeDirectory(directory) }
-        let path = directory + "/state/identity.json"
+        let directory = TemporaryDirectory()
+        let path = directory.file("state/identity.json")
         let first = try DeviceIdentity.loadOrCreate(at: path)
         #expect(first.isNew)
         var info = stat()
@@ -47,9 +35,8 @@ func removeDirectory(_ path: String) {
     }
 
     @Test func corruptFileIsATypedError() throws {
-        let directory = makeTemporaryDirectory()
-        defer { removeDirectory(directory) }
-        let path = directory + "/identity.json"
+        let directory = TemporaryDirectory()
+        let path = directory.file("identity.json")
         try DeviceIdentity.writeSecretFile(Array("not json".utf8), at: path, exclusive: true)
         #expect(throws: HandshakeError.self) { try DeviceIdentity.loadOrCreate(at: path) }
     }

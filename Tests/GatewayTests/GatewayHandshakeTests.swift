@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Crypto
 @testable import Gateway
 @testable import WireFormats
@@ -8,10 +9,9 @@ import Crypto
     @Test func handshakeSucceedsAndSubscribes() async throws {
         var configuration = Harness.simulatorConfiguration()
         configuration.issuedDeviceToken = "device-token-1"
-        let directory = makeTemporaryDirectory()
-        defer { removeDirectory(directory) }
+        let directory = TemporaryDirectory()
         let history = SimulatorHistory(sessions: ["agent:primary:discord:group:1"])
-        let harness = try Harness(simulator: configuration, client: { $0.deviceTokenPath = directory + "/device-token" }, history: history)
+        let harness = try Harness(simulator: configuration, client: { $0.deviceTokenPath = directory.file("device-token") }, history: history)
         defer { harness.stop() }
         #expect(await waitUntil { harness.client.currentStatus == .ready(protocol: 4, scopes: ["operator.read"]) })
         #expect(await waitUntil { harness.simulator.observations.requests["sessions.messages.subscribe"] == 1 })
@@ -21,7 +21,7 @@ import Crypto
         #expect(observed.requests["sessions.subscribe"] == 1)
         #expect(observed.requests["sessions.list"] == 1)
         // The issued device token is kept, 0600.
-        let kept = try DeviceIdentity.readFile(at: directory + "/device-token")
+        let kept = try DeviceIdentity.readFile(at: directory.file("device-token"))
         #expect(kept.map { String(decoding: $0, as: UTF8.self) } == "device-token-1\n")
         // Events flow to the sink.
         harness.simulator.send(Frames.chatFinal(run: "run-1", seq: 2, session: "agent:primary:discord:group:1", text: "hello"))

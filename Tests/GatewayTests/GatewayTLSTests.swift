@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +9,8 @@ import Glibc
 /// `wss://` through lws and OpenSSL at both ends, trusting a private CA file.
 @Suite(.serialized) struct GatewayTLSTests {
     /// A self-signed certificate for 127.0.0.1 (it is its own CA), made with openssl(1).
-    static func makeCertificate(in directory: String) -> (certificate: String, key: String)? {
-        let certificate = directory + "/gateway.pem", key = directory + "/gateway.key"
+    static func makeCertificate(in directory: TemporaryDirectory) -> (certificate: String, key: String)? {
+        let certificate = directory.file("gateway.pem"), key = directory.file("gateway.key")
         let command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
             + " -subj /CN=127.0.0.1 -addext subjectAltName=DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1"
             + " -keyout '\(key)' -out '\(certificate)' >/dev/null 2>&1"
@@ -17,8 +18,7 @@ import Glibc
     }
 
     @Test func wssHandshakeWithAPrivateCA() async throws {
-        let directory = makeTemporaryDirectory()
-        defer { removeDirectory(directory) }
+        let directory = TemporaryDirectory()
         let files = try #require(Self.makeCertificate(in: directory), "openssl could not make a certificate")
         var configuration = Harness.simulatorConfiguration()
         configuration.tlsCertificatePath = files.certificate
@@ -34,8 +34,7 @@ import Glibc
     }
 
     @Test func wssWithoutTheCAIsRefusedAndRetried() async throws {
-        let directory = makeTemporaryDirectory()
-        defer { removeDirectory(directory) }
+        let directory = TemporaryDirectory()
         let files = try #require(Self.makeCertificate(in: directory), "openssl could not make a certificate")
         var configuration = Harness.simulatorConfiguration()
         configuration.tlsCertificatePath = files.certificate

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// A fresh directory under $TMPDIR (or /tmp) for one test, removed with its files on deinit.
+/// A fresh directory under $TMPDIR (or /tmp) for one test, removed with everything in it on
+/// deinit.
 /// Shared by the test targets that need real files (SQLite, ledgers, captures).
 package final class TemporaryDirectory {
     package let path: String
@@ -33,13 +34,24 @@ package final class TemporaryDirectory {
         return file
     }
 
-    deinit {
-        guard let directory = opendir(path) else { return }
+    deinit { Self.removeTree(path) }
+
+    /// Removes `path` and everything under it (tests may create subdirectories).
+    private static func removeTree(_ path: String) {
+        guard let directory = opendir(path) else {
+            unlink(path)
+            return
+        }
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            if name != "." && name != ".." { unlink("\(path)/\(name)") }
+            guard name != "." && name != ".." else { continue }
+            if entry.pointee.d_type == UInt8(DT_DIR) {
+                removeTree("\(path)/\(name)")
+            } else {
+                unlink("\(path)/\(name)")
+            }
         }
         closedir(directory)
         rmdir(path)
