@@ -10,7 +10,7 @@ enum ProcessMemory {
     static var peakResidentBytes: Int? { field("VmHWM:") }
 
     private static func field(_ name: String) -> Int? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        guard let file = fopen("/proc/self/status", "re") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
