@@ -67,6 +67,7 @@ let package = Package(
             name: "Configuration",
             dependencies: [
                 "Governance",
+                "WireFormats",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -177,7 +177,7 @@ extension MosesCoordinator {
             let recorder = try capture.map { path throws(CaptureRecorder.CaptureError) in try CaptureRecorder(path: path) }
             if dryRun {
                 try writer.close()
-                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
+                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(RedactedURL(settings.gatewayURL)): ok")
                 return
             }
             let systemd = SystemdNotifier.fromProcessEnvironment()
@@ -204,8 +204,8 @@ extension MosesCoordinator {
                     Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
                 }
             }
-            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
-            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(settings.gatewayURL)")
+            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(RedactedURL(settings.gatewayURL))", "store.path": "\(settings.databasePath)"])
+            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(RedactedURL(settings.gatewayURL))")
             if let metrics {
                 let port = try metrics.start()
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
@@ -213,7 +213,7 @@ extension MosesCoordinator {
             delivery?.start()
             watcher?.start()
             client.start()
-            try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
+            try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             // The configuration as loaded above, kept for SIGHUP reloads.
             let holder = config.flatMap { path in
                 settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// What reaches the daemon's surroundings: the descriptors an exec notification program
-/// inherits.
+/// inherits, and the credentials of a gateway URL in logs, the store and its export.
 @Suite(.serialized) struct RunIsolationTests {
     typealias Child = RunCommandTests.Child
 
@@ -70,5 +70,47 @@ import Testing
         run.process.terminate()
         run.process.waitUntilExit()
         #expect(run.process.terminationStatus == 0, "run: \(run.stderr)")
+    }
+
+    /// `user:password@` and `?token=` in the gateway URL reach neither the log, nor the
+    /// store (its file bytes, WAL included), nor an export, nor `check-config`.
+    @Test func gatewayURLCredentialsAreRedactedInLogsStoreAndExport() async throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let (simulator, port) = try await RunCommandTests().startSimulator(in: directory, token: "right-token")
+        defer { simulator.terminate() }
+        let url = "ws://user:hunter2userinfo@127.0.0.1:\(port)/?token=hunter2query"
+        let secrets = ["hunter2userinfo", "hunter2query"]
+        let run = try Child([
+            "run", "--gateway", url, "--identity", path("id.json"), "--db", path("audit.db"),
+        ], in: directory, name: "run", environment: ["OPENCLAW_GATEWAY_TOKEN": "right-token"])
+        defer { run.terminate() }
+        #expect(await RunCommandTests.waitUntil { run.stderr.contains("gateway connection ready") }, "run: \(run.stderr)")
+        // Before stopping, the WAL still holds what was written.
+        let walWhileRunning = (try? Data(contentsOf: URL(fileURLWithPath: path("audit.db-wal")))) ?? Data()
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 0, "run: \(run.stderr)")
+        #expect(run.stderr.contains("watching") || run.stderr.contains("starting"), "run: \(run.stderr)")
+        #expect(run.stderr.contains("127.0.0.1:\(port)/?***"), "run: \(run.stderr)")
+
+        let detail = try CoordinatorBinary.run(["query", "--db", path("audit.db"), "--format", "csv",
+                                                "SELECT detail FROM ledger WHERE kind = 'daemon' ORDER BY seq"])
+        #expect(detail.stdout.contains("watching ws://***@127.0.0.1:\(port)/?***"), "ledger: \(detail.stdout)")
+        let export = try CoordinatorBinary.run(["export", "--db", path("audit.db")])
+        #expect(export.status == 0, "export: \(export.stderr)")
+        #expect(export.stdout.contains("watching"))
+        let store = (try Data(contentsOf: URL(fileURLWithPath: path("audit.db")))) + walWhileRunning
+            + ((try? Data(contentsOf: URL(fileURLWithPath: path("audit.db-wal")))) ?? Data())
+        let dryRun = try CoordinatorBinary.run(["run", "--dry-run", "--gateway", url, "--identity", path("id.json"), "--db", path("audit.db")])
+        #expect(dryRun.status == 0, "dry run: \(dryRun.stderr)")
+        for secret in secrets {
+            #expect(!run.stderr.contains(secret), "\(secret) in the log")
+            #expect(!detail.stdout.contains(secret), "\(secret) in the store's ledger")
+            #expect(!export.stdout.contains(secret), "\(secret) in the export")
+            #expect(store.range(of: Data(secret.utf8)) == nil, "\(secret) in the store's file")
+            #expect(!(dryRun.stdout + dryRun.stderr).contains(secret), "\(secret) in run --dry-run")
+        }
     }
 }
