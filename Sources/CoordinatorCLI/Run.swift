@@ -164,7 +164,7 @@ extension MosesCoordinator {
             // The MO§ES files: the initial state before judging anything, then changes.
             let pipelineBox = PipelineBox()
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
-                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath) { change in
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, logger: logger) { change in
                     pipelineBox.handle(change, logger: logger)
                 }
             var initialState = GovernanceState.default
@@ -201,7 +201,7 @@ extension MosesCoordinator {
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
+                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, files: watcher)
                 }
             }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(RedactedURL(settings.gatewayURL))", "store.path": "\(settings.databasePath)"])
@@ -289,7 +289,8 @@ extension MosesCoordinator {
 
         /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).
         static func metricsSnapshot(
-            pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?
+            pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?,
+            files: MosesFilesWatcher? = nil
         ) -> MetricsSnapshot {
             var snapshot = MetricsSnapshot()
             snapshot.add(named: CountersSnapshot(at: WallClock.milliseconds(), engine: pipeline.engineCounters).values)
@@ -307,6 +308,7 @@ extension MosesCoordinator {
                 snapshot.add(named: delivery.outboxCounts.metrics)
                 snapshot.add(named: delivery.counters.metrics)
             }
+            if let files { snapshot.add(named: files.counters.metrics) }
             return snapshot
         }
 
@@ -441,12 +443,12 @@ final class PipelineBox: Sendable {
             pipeline.seedLedgerChain(tip: hash)
         case let .ledger(.entry(entry, bytes)):
             pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)), captured: (.ledger, bytes))
-        case let .ledger(.refused(line, reason)):
-            logger.info("ledger line skipped", metadata: ["ledger.line": "\(line)", "error": "\(reason)"])
+        case .ledger(.refused):
+            break  // counted and logged (rate-limited) by the watcher
         case let .state(state):
             pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)), captured: (.state, CaptureWriter.stateData(state)))
-        case let .stateRefused(reason):
-            logger.warning("state file not usable; the previous state stays in force", metadata: ["error": "\(reason)"])
+        case .stateRefused:
+            break  // counted and logged (rate-limited) by the watcher
         }
     }
 }

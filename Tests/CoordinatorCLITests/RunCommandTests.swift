@@ -240,7 +240,7 @@ import Testing
         #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
         #expect(metrics.contains("moses_gateway_connected 1"))
         for name in ["moses_store_batch_latency_seconds", "moses_store_queue_depth", "moses_outbox_pending",
-                     "moses_engine_responses_total"] {
+                     "moses_engine_responses_total", "moses_files_ledger_lines_rejected_total", "moses_files_state_rejected_total"] {
             #expect(metrics.contains("\n\(name)"), "\(name) missing from /metrics")
         }
 
