@@ -246,6 +246,8 @@ extension MosesCoordinator {
             // Stop reading first, then judge what is left and commit it; deliver what is durable.
             client.stop()
             watcher?.stop()
+            // The files' counters reach the store's stats view as the engine's do: at stop.
+            if let watcher { _ = writer.enqueue(.counters(CountersSnapshot(at: WallClock.milliseconds(), values: watcher.counters.metrics))) }
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
