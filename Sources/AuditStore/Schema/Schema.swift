@@ -20,6 +20,7 @@ package enum Schema {
         .init(identifier: "2026-11-24-01-core-tables", sql: coreTables),
         .init(identifier: "2026-11-24-02-views", sql: views),
         .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
+        .init(identifier: "2026-11-30-resync-responses-by-conversation", sql: responsesByConversation),
     ]
 
     static let coreTables = """
@@ -143,6 +144,12 @@ package enum Schema {
         );
         """
 
+    /// What a restart reads to find where each active conversation's judged responses end
+    /// (`recentResponsesOfConversation`): the last few by time, not a scan of all.
+    static let responsesByConversation = """
+        CREATE INDEX idx_responses_conversation_ts ON responses (conversation, ts);
+        """
+
     static let views = """
         CREATE VIEW violations_by_rule AS
             SELECT rule, count(*) AS violations, count(DISTINCT conversation) AS conversations,
@@ -263,6 +270,20 @@ package enum Schema {
     static let violationsForConversationSince = """
         SELECT id, ts, agent_id, rule, detail FROM violations
         WHERE conversation = ? AND ts >= ? ORDER BY ts
+        """
+
+    /// The conversations judged within a window (ms of event time) before the last thing the
+    /// store judged, latest first, at most the second parameter (a restart's resync).
+    static let activeConversations = """
+        SELECT conversation, last_seen, cycle_position FROM conversations
+        WHERE last_seen >= (SELECT max(last_seen) FROM conversations) - ?
+        ORDER BY last_seen DESC LIMIT ?
+        """
+
+    /// One conversation's latest responses, latest first, at most the second parameter.
+    static let recentResponsesOfConversation = """
+        SELECT session_key, run_id, ts FROM responses
+        WHERE conversation = ? ORDER BY ts DESC LIMIT ?
         """
 
     /// The tables and views `query --schema` prints.
