@@ -277,7 +277,10 @@ extension ClientSession {
             logger.warning("gateway RPC failed", metadata: [
                 GatewayLogKey.error: "\(error?.code ?? "?")/\(error?.details?.code ?? "-"): \(error?.message ?? "undecodable")",
             ])
-            if case let .history(key, _) = purpose { historyInFlight.remove(key) }
+            if case let .history(key, _) = purpose {
+                historyInFlight.remove(key)
+                finishRestartResync(of: key)
+            }
             return
         }
         switch purpose {
@@ -285,21 +288,76 @@ extension ClientSession {
             break
         case .sessionsList:
             let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
+            var listed: [String] = []
             for row in payload?["sessions"]?.arrayValue ?? [] {
-                if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue { follow(key) }
+                if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue {
+                    follow(key)
+                    listed.append(key)
+                }
             }
-            for key in Array(resyncReasons.keys) { requestHistory(of: key) }
+            beginRestartResync(listed: listed)
+            // In key order, not the dictionary's: the same answer order on every run.
+            for key in resyncReasons.keys.sorted() { requestHistory(of: key) }
         case let .history(key, reason):
             historyInFlight.remove(key)
             let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
             replayHistory(payload, of: key, reason: reason)
+            finishRestartResync(of: key)
             if resyncReasons[key] != nil { requestHistory(of: key) }
         }
     }
 
+    // MARK: Restart resync
+
+    /// Once, at the first `sessions.list` answer after the daemon started: marks for a
+    /// `.restart` resync every governed session that was active before the stop, and every
+    /// listed session of a conversation that was (an agent may have first answered while
+    /// the daemon was down).
+    func beginRestartResync(listed: [String]) {
+        guard let plan = restartPlan else { return }
+        restartPlan = nil
+        let keys = Set(listed).union(plan.sessions.keys).sorted()
+        for key in keys where isGoverned(key) {
+            guard let boundary = plan.boundary(of: key) else { continue }
+            follow(key)
+            restartBoundaries[key] = boundary
+            restartAwaiting.insert(key)
+            resyncReasons[key] = .restart
+            counters.restartResyncs.increment()
+        }
+        logger.notice("re-reading the history of the sessions active before the stop", metadata: [
+            GatewayLogKey.sessions: "\(restartAwaiting.count)",
+        ])
+    }
+
+    /// A restart history answered (or failed): when none is left, the held rows go on.
+    func finishRestartResync(of sessionKey: String) {
+        guard restartAwaiting.remove(sessionKey) != nil, restartAwaiting.isEmpty else { return }
+        flushRestartBatch()
+    }
+
+    /// Hands on the rows held for the restart resync, oldest first.
+    func flushRestartBatch() {
+        let rows = restartBatch.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        restartBatch.removeAll()
+        for row in rows {
+            row.frame.withUnsafeBytes { deliver($0, row.delivery) }
+        }
+    }
+
     /// Hands the history rows not yet delivered to the sink as `session.message` frames.
+    /// After a restart, the rows judged before the stop are left out first, and the rest wait
+    /// in `restartBatch` until every restart history has answered.
     func replayHistory(_ payload: OpaqueJSON?, of sessionKey: String, reason: GatewayDelivery.ResyncReason) {
-        for row in payload?["messages"]?.arrayValue ?? [] {
+        var rows = payload?["messages"]?.arrayValue ?? []
+        if let boundary = restartBoundaries[sessionKey] {
+            let first = boundary.firstUnjudgedIndex(of: rows)
+            counters.restartJudgedRows.increment(by: first)
+            rows.removeFirst(first)
+        }
+        let isHeld = restartAwaiting.contains(sessionKey)
+        var rowTime = Int64.min
+        for row in rows {
             let meta = row["__openclaw"]
             let messageID = meta?["id"]?.stringValue ?? row["id"]?.stringValue
             let runID = meta?["runId"]?.stringValue ?? row["runId"]?.stringValue
@@ -327,9 +385,14 @@ extension ClientSession {
                 "type": .string("event"), "event": .string("session.message"), "payload": .object(eventPayload),
             ]).encoded()
             counters.resyncMessages.increment()
-            frame.withUnsafeBytes {
-                deliver($0, GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID))
+            let delivery = GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID)
+            guard isHeld else {
+                frame.withUnsafeBytes { deliver($0, delivery) }
+                continue
             }
+            rowTime = RestartResync.timestamp(of: row) ?? rowTime
+            restartBatch.append(RestartRow(at: rowTime, order: restartBatch.count, frame: frame, delivery: delivery))
+            if restartBatch.count >= Self.restartBatchCapacity { flushRestartBatch() }
         }
     }
 }

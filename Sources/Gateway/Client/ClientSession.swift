@@ -84,6 +84,34 @@ final class ClientSession {
     var hasLoggedMalformed = false
     var hasLoggedOversized = false
 
+    // Restart resync (see `RestartResync`).
+    /// What was active before the daemon's stop, until the first `sessions.list` answer
+    /// names the sessions to re-read; nil after that (or when nothing was active).
+    var restartPlan: RestartResync?
+    /// Where each re-read session's judged transcript ends. Kept for the process's life
+    /// (one entry per session active before the stop), so that a later resync of the
+    /// session leaves out the rows judged before the stop too.
+    var restartBoundaries: [String: RestartResync.Boundary] = [:]
+    /// Sessions whose restart history has not answered yet; their rows wait in `restartBatch`.
+    var restartAwaiting: Set<String> = []
+    /// Rows re-read after the restart, handed on in event-time order once every session has
+    /// answered: one agent's downtime answer must not be judged before another's earlier one.
+    var restartBatch: [RestartRow] = []
+
+    /// A history row waiting in `restartBatch`.
+    struct RestartRow {
+        /// The row's time (or the time of the row before it in its session).
+        var at: Int64
+        /// Arrival order, to keep rows of the same time in transcript order.
+        var order: Int
+        var frame: [UInt8]
+        var delivery: GatewayDelivery
+    }
+
+    /// Rows held at most in `restartBatch`; a fuller batch is handed on early (ordered
+    /// within itself), so memory stays bounded when many sessions were active.
+    static let restartBatchCapacity = 20_000
+
     // C strings and tables lws keeps pointers to for the context's life.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
     var protocols: UnsafeMutablePointer<lws_protocols>?
@@ -96,6 +124,7 @@ final class ClientSession {
         self.client = client
         self.backoff = client.configuration.backoff
         self.assembler = MessageAssembler(limit: client.configuration.defaultMaxPayload)
+        self.restartPlan = client.configuration.restartResync.isEmpty ? nil : client.configuration.restartResync
         wsiSlot.initialize(to: nil)
     }
 
@@ -211,6 +240,8 @@ final class ClientSession {
         historyInFlight.removeAll()
         subscribedSessions.removeAll()
         watchdogTimer.cancel()
+        // A restart resync cut short is asked again (its boundaries and batch stay).
+        for key in restartAwaiting { resyncReasons[key] = .restart }
         if hasBeenReady {
             for key in knownSessions where resyncReasons[key] == nil { resyncReasons[key] = .reconnect }
         }

@@ -11,6 +11,7 @@ import WireFormats
 /// | `{"state": {...}}` | write the object to the state file (atomically) |
 /// | `{"marker": "name"}` | note that the scenario got here (tests wait on it) |
 /// | `{"waitForClients": n}` | wait until n clients are ready |
+/// | `{"waitForNoClients": true}` | wait until no client is connected (what follows is only on record, as a gateway's agents go on while the monitor is down) |
 /// | `{"fragment": <frame>, "pieces": n}` | send the frame split into n WebSocket fragments |
 /// | `{"oversized": n}` | send a valid event frame of n bytes |
 /// | `{"garbage": "text"}` | send text that is not a frame |
@@ -28,6 +29,7 @@ package enum ScenarioStep: Sendable, Equatable {
     case state(OpaqueJSON)
     case marker(String)
     case waitForClients(Int)
+    case waitForNoClients
     case fragment(OpaqueJSON, pieces: Int)
     case oversized(bytes: Int)
     case garbage(String)
@@ -96,6 +98,7 @@ package struct Scenario: Sendable, Equatable {
         if let state = object["state"] { return .state(state) }
         if let name = object["marker"]?.stringValue { return .marker(name) }
         if let count = object["waitForClients"]?.integerValue { return .waitForClients(Int(count)) }
+        if object["waitForNoClients"] != nil { return .waitForNoClients }
         if let frame = object["fragment"] { return .fragment(frame, pieces: Int(object["pieces"]?.integerValue ?? 2)) }
         if let bytes = object["oversized"]?.integerValue { return .oversized(bytes: Int(bytes)) }
         if let text = object["garbage"]?.stringValue { return .garbage(text) }

@@ -159,6 +159,10 @@ extension SimulatorSession {
                 stepTimer.schedule(on: context, afterMicroseconds: 5_000)
                 return
             }
+            if case .waitForNoClients = step, !connections.isEmpty {
+                stepTimer.schedule(on: context, afterMicroseconds: 5_000)
+                return
+            }
             stepIndex += 1
             simulator.observed.withLock { $0.pendingSteps -= 1 }
             if case let .sleep(milliseconds) = step {
@@ -179,7 +183,7 @@ extension SimulatorSession {
             broadcast(frame.encoded(), observersOnly: frame["event"]?.stringValue != "tick" && frame["event"]?.stringValue != "shutdown")
         case let .record(frame):
             simulator.history.record(frame)
-        case .sleep, .waitForClients:
+        case .sleep, .waitForClients, .waitForNoClients:
             break
         case let .ledger(entry):
             if let path = configuration.ledgerPath { appendLine(entry.encoded(), to: path) }
