@@ -26,7 +26,8 @@ extension MosesCoordinator {
                 follows the governed agents' sessions, judges every event and stores each \
                 violation in the audit store before logging it. Reconnects forever with \
                 jittered backoff; re-reads chat.history after a gap, a reconnect or a \
-                gateway shutdown. The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
+                gateway shutdown, and at start for the conversations active before the last \
+                stop (what was judged before is not judged again). The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
                 never from the command line. SIGTERM or SIGINT stops reading, flushes the \
                 store and exits 0. SIGHUP reloads the configuration file: it is validated first \
                 and an invalid one leaves the running configuration in place; the policy applies \
@@ -198,6 +199,11 @@ extension MosesCoordinator {
             configuration.deviceTokenPath = settings.identityPath + ".device-token"
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
+            // After a restart: what the gateway committed while the daemon was down is re-read
+            // and judged once, and the open cycles go on where they stood.
+            let resume = RestartResume.read(databasePath: settings.databasePath, historyLimit: configuration.historyLimit, logger: logger)
+            configuration.restartResync = resume.resync
+            pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {

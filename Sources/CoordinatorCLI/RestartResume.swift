@@ -1,0 +1,49 @@
+import AuditStore
+import Gateway
+import Logging
+
+/// Where `run` picks up after a restart: what the store judged last, as the gateway
+/// client's restart resync and the engine's open cycles.
+struct RestartResume {
+    /// The conversations active before the stop (their cycles are resumed).
+    var activity: JudgedActivity
+
+    /// How long before the last judged event a conversation still counts as active (event
+    /// time): a day, so an overnight stop still resumes yesterday's conversations.
+    static let defaultWindowMs: Int64 = 86_400_000
+    /// The most conversations re-read at start, the latest: each costs one `chat.history`
+    /// per session.
+    static let defaultConversationLimit = 1_000
+
+    /// Reads the store through a read-only connection of its own (the writer already
+    /// migrated the file).
+    ///
+    /// - Returns: an empty resume when the store cannot be read; the daemon then starts as
+    ///   on a new store (logged: what the gateway sent while it was down is not re-read).
+    static func read(databasePath: String, historyLimit: Int, logger: Logger) -> RestartResume {
+        do {
+            let database = try AuditDatabase.openReader(path: databasePath)
+            defer { database.close() }
+            let activity = try JudgedActivity.read(
+                from: database, windowMs: defaultWindowMs, conversationLimit: defaultConversationLimit,
+                responsesPerConversation: historyLimit)
+            return RestartResume(activity: activity)
+        } catch {
+            logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])
+            return RestartResume(activity: JudgedActivity())
+        }
+    }
+
+    /// The client's restart resync: each session's boundary, and each conversation's last
+    /// event time for its sessions the store has no response from.
+    var resync: RestartResync {
+        var resync = RestartResync()
+        for conversation in activity.conversations {
+            resync.conversations[conversation.conversation] = conversation.lastSeen
+        }
+        for (key, session) in activity.sessions {
+            resync.sessions[key] = RestartResync.Boundary(judgedThrough: session.lastResponseAt, judgedRunIDs: session.runIDs)
+        }
+        return resync
+    }
+}
