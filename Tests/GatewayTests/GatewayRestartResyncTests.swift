@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 @testable import Gateway
 @testable import WireFormats
@@ -71,6 +72,42 @@ import Testing
         #expect(harness.sink.count(containing: "primary after the restart") == 1)
         // The idle conversation's row was never delivered, so a reconnect resync hands it on.
         #expect(await waitUntil { harness.sink.count(containing: "idle conversation") == 1 })
+    }
+
+    /// Live frames that arrive while the restart histories are still outstanding wait, and
+    /// go on after the downtime's rows: the Observer answering live must not be judged
+    /// before the Secondary's downtime answer it follows.
+    @Test func liveFramesWaitForTheRestartResync() async throws {
+        let history = SimulatorHistory(sessions: [Self.primary, Self.secondary, Self.observer])
+        history.record(Self.chatFinal(run: "run-p1", session: Self.primary, text: "primary before the stop", at: 1_000))
+        history.record(Self.chatFinal(run: "run-s1", session: Self.secondary, text: "secondary while down", at: 2_000))
+        let simulator = GatewaySimulator(configuration: Harness.simulatorConfiguration(), history: history, logger: makeLogger())
+        let port = try simulator.start()
+        simulator.play(try Scenario(jsonLines: #"{"holdHistory":true}"#).steps)
+        #expect(await waitUntil { simulator.observations.pendingSteps == 0 })
+        var configuration = GatewayClientConfiguration()
+        configuration.url = "ws://127.0.0.1:\(port)"
+        configuration.token = Harness.token
+        configuration.backoff = Harness.fastBackoff()
+        configuration.restartResync = Self.judged
+        let sink = RecordingSink()
+        let client = try GatewayClient(configuration: configuration, identity: DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()), sink: sink, logger: makeLogger())
+        client.start()
+        defer {
+            client.stop()
+            simulator.stop()
+        }
+        #expect(await waitUntil { simulator.observations.requests["chat.history"] == 3 })
+        let framesBefore = client.counters.snapshot.framesIn
+        simulator.send(Frames.chatFinal(run: "run-o1", seq: 2, session: Self.observer, text: "observer live"))
+        #expect(await waitUntil { client.counters.snapshot.framesIn == framesBefore + 1 })
+        #expect(sink.count(containing: "observer live") == 0)
+
+        simulator.play([.holdHistory(false)])
+        #expect(await waitUntil { sink.count(containing: "observer live") == 1 })
+        let order = sink.messages.filter { $0.text.contains("while down") || $0.text.contains("observer live") }
+        #expect(order.map(\.delivery.origin) == [.resync(.restart), .live])
+        #expect(sink.count(containing: "before the stop") == 0)
     }
 
     @Test func withNothingJudgedNothingIsReRead() async throws {

@@ -41,7 +41,17 @@ extension ClientSession {
         }
     }
 
+    /// Hands a message to the sink; a live one waits while a restart resync is pending.
     func deliver(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
+        if !restartAwaiting.isEmpty, delivery.origin == .live {
+            restartHeldLive.append(Array(message))
+            if restartHeldLive.count >= Self.restartBatchCapacity { flushRestartBatch() }
+            return
+        }
+        handOn(message, delivery)
+    }
+
+    func handOn(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
         counters.delivered.increment()
         client.sink.receive(message, delivery: delivery)
     }
@@ -336,12 +346,18 @@ extension ClientSession {
         flushRestartBatch()
     }
 
-    /// Hands on the rows held for the restart resync, oldest first.
+    /// Hands on the rows held for the restart resync, oldest first, then the live messages
+    /// that arrived meanwhile, in arrival order.
     func flushRestartBatch() {
         let rows = restartBatch.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        let live = restartHeldLive
         restartBatch.removeAll()
+        restartHeldLive.removeAll()
         for row in rows {
-            row.frame.withUnsafeBytes { deliver($0, row.delivery) }
+            row.frame.withUnsafeBytes { handOn($0, row.delivery) }
+        }
+        for message in live {
+            message.withUnsafeBytes { handOn($0, .live) }
         }
     }
 

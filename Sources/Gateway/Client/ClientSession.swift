@@ -97,6 +97,9 @@ final class ClientSession {
     /// Rows re-read after the restart, handed on in event-time order once every session has
     /// answered: one agent's downtime answer must not be judged before another's earlier one.
     var restartBatch: [RestartRow] = []
+    /// Live messages received while a restart resync is pending: handed on after its rows,
+    /// so that nothing live is judged before the downtime it follows.
+    var restartHeldLive: [[UInt8]] = []
 
     /// A history row waiting in `restartBatch`.
     struct RestartRow {
@@ -108,8 +111,8 @@ final class ClientSession {
         var delivery: GatewayDelivery
     }
 
-    /// Rows held at most in `restartBatch`; a fuller batch is handed on early (ordered
-    /// within itself), so memory stays bounded when many sessions were active.
+    /// Rows (and live messages) held at most during a restart resync; more are handed on
+    /// early (ordered within themselves), so memory stays bounded whatever was active.
     static let restartBatchCapacity = 20_000
 
     // C strings and tables lws keeps pointers to for the context's life.
@@ -179,6 +182,9 @@ final class ClientSession {
         while !client.thread.isStopRequested {
             if lws_service(context, 0) < 0 { break }
         }
+        // Received is judged: what a cut-short restart resync holds goes on before the stop
+        // (the sessions that did not answer are re-read at the next start).
+        flushRestartBatch()
         isStopping = true
         reconnectTimer.cancel()
         watchdogTimer.cancel()

@@ -135,9 +135,11 @@ extension SimulatorSession {
         case "sessions.list":
             payload = .object(["sessions": .array(simulator.history.sessions.map { .object(["key": .string($0)]) })])
         case "chat.history":
-            let key = params?["sessionKey"]?.stringValue ?? ""
-            let limit = Int(params?["limit"]?.integerValue ?? 200)
-            payload = .object(["sessionKey": .string(key), "messages": .array(simulator.history.rows(of: key, limit: limit))])
+            guard !isHoldingHistory else {
+                heldHistory.append((connection.wsi, id, params))
+                return
+            }
+            payload = historyPayload(params)
         case "health":
             payload = .object(["ok": .bool(true)])
         default:
@@ -146,6 +148,14 @@ extension SimulatorSession {
             return
         }
         enqueue(ResponseFrame(id: id, ok: true, payload: payload, error: nil).encoded(), to: connection)
+    }
+
+    /// The answer to `chat.history` with `params`: the session's latest rows.
+    func historyPayload(_ params: OpaqueJSON?) -> OpaqueJSON {
+        let key = params?["sessionKey"]?.stringValue ?? ""
+        // The gateway allows 1...1000.
+        let limit = Int(max(1, min(1_000, params?["limit"]?.integerValue ?? 200)))
+        return .object(["sessionKey": .string(key), "messages": .array(simulator.history.rows(of: key, limit: limit))])
     }
 
     // MARK: Scenario
@@ -210,6 +220,14 @@ extension SimulatorSession {
             isTicking = on
         case .dropConnections:
             for connection in connections.values { close(connection, code: 1001) }
+        case let .holdHistory(on):
+            isHoldingHistory = on
+            guard !on else { break }
+            for request in heldHistory {
+                guard let connection = connections[request.wsi] else { continue }
+                enqueue(ResponseFrame(id: request.id, ok: true, payload: historyPayload(request.params), error: nil).encoded(), to: connection)
+            }
+            heldHistory.removeAll()
         case let .reject(error):
             pendingRejections.append(error)
         case let .blast(frame, count):
