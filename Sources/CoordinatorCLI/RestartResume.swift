@@ -1,4 +1,5 @@
 import AuditStore
+import Configuration
 import Gateway
 import Logging
 
@@ -8,25 +9,23 @@ struct RestartResume {
     /// The conversations active before the stop (their cycles are resumed).
     var activity: JudgedActivity
 
-    /// How long before the last judged event a conversation still counts as active (event
-    /// time): a day, so an overnight stop still resumes yesterday's conversations.
-    static let defaultWindowMs: Int64 = 86_400_000
-    /// The most conversations re-read at start, the latest: each costs one `chat.history`
-    /// per session.
-    static let defaultConversationLimit = 1_000
-
     /// Reads the store through a read-only connection of its own (the writer already
     /// migrated the file).
     ///
+    /// - Parameters:
+    ///   - settings: the window (event time before the last judged event) and the most
+    ///     conversations to re-read (each costs one `chat.history` per session).
+    ///   - historyLimit: rows per `chat.history` read; as many of each conversation's
+    ///     latest responses give the run ids already judged.
     /// - Returns: an empty resume when the store cannot be read; the daemon then starts as
     ///   on a new store (logged: what the gateway sent while it was down is not re-read).
-    static func read(databasePath: String, historyLimit: Int, logger: Logger) -> RestartResume {
+    static func read(databasePath: String, settings: GatewaySettings, historyLimit: Int, logger: Logger) -> RestartResume {
         do {
             let database = try AuditDatabase.openReader(path: databasePath)
             defer { database.close() }
             let activity = try JudgedActivity.read(
-                from: database, windowMs: defaultWindowMs, conversationLimit: defaultConversationLimit,
-                responsesPerConversation: historyLimit)
+                from: database, windowMs: settings.restartResyncWindowMs,
+                conversationLimit: settings.restartResyncConversations, responsesPerConversation: historyLimit)
             return RestartResume(activity: activity)
         } catch {
             logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])

@@ -106,6 +106,7 @@ extension MosesCoordinator {
             var metricsAddress: String?
             var appendsToLedger = false
             var retentionDays = 0
+            var restartResync = GatewaySettings()
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
         }
@@ -130,6 +131,7 @@ extension MosesCoordinator {
                 settings.metricsAddress = loaded.metrics.address
                 settings.appendsToLedger = loaded.moses.appendsToLedger
                 settings.retentionDays = loaded.store.retentionDays
+                settings.restartResync = loaded.gateway
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -201,7 +203,8 @@ extension MosesCoordinator {
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             // After a restart: what the gateway committed while the daemon was down is re-read
             // and judged once, and the open cycles go on where they stood.
-            let resume = RestartResume.read(databasePath: settings.databasePath, historyLimit: configuration.historyLimit, logger: logger)
+            let resume = RestartResume.read(
+                databasePath: settings.databasePath, settings: settings.restartResync, historyLimit: configuration.historyLimit, logger: logger)
             configuration.restartResync = resume.resync
             pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
