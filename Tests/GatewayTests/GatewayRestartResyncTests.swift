@@ -110,6 +110,32 @@ import Testing
         #expect(sink.count(containing: "before the stop") == 0)
     }
 
+    /// A gateway that answers no `sessions.list`: the sessions the store names are re-read.
+    @Test func theStoresSessionsAreReReadWhenTheGatewayListsNone() async throws {
+        let history = SimulatorHistory(sessions: [Self.primary, Self.secondary])
+        history.record(Self.chatFinal(run: "run-p1", session: Self.primary, text: "primary before the stop", at: 1_000))
+        history.record(Self.chatFinal(run: "run-s1", session: Self.secondary, text: "secondary while down", at: 2_000))
+        let simulator = GatewaySimulator(configuration: Harness.simulatorConfiguration(), history: history, logger: makeLogger())
+        let port = try simulator.start()
+        simulator.play(try Scenario(jsonLines: #"{"refuse":"sessions.list"}"#).steps)
+        #expect(await waitUntil { simulator.observations.pendingSteps == 0 })
+        var configuration = GatewayClientConfiguration()
+        configuration.url = "ws://127.0.0.1:\(port)"
+        configuration.token = Harness.token
+        configuration.restartResync = Self.judged
+        let sink = RecordingSink()
+        let client = try GatewayClient(configuration: configuration, identity: DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()), sink: sink, logger: makeLogger())
+        client.start()
+        defer {
+            client.stop()
+            simulator.stop()
+        }
+        #expect(await waitUntil { sink.count(containing: "secondary while down") == 1 })
+        #expect(sink.count(containing: "before the stop") == 0)
+        #expect(simulator.observations.requests["chat.history"] == 2)
+        #expect(client.counters.snapshot.rpcFailures == 1)
+    }
+
     @Test func withNothingJudgedNothingIsReRead() async throws {
         let history = SimulatorHistory(sessions: [Self.primary])
         history.record(Self.chatFinal(run: "run-p1", session: Self.primary, text: "primary before the stop", at: 1_000))

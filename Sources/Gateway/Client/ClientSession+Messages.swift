@@ -287,9 +287,16 @@ extension ClientSession {
             logger.warning("gateway RPC failed", metadata: [
                 GatewayLogKey.error: "\(error?.code ?? "?")/\(error?.details?.code ?? "-"): \(error?.message ?? "undecodable")",
             ])
-            if case let .history(key, _) = purpose {
+            switch purpose {
+            case let .history(key, _):
                 historyInFlight.remove(key)
                 finishRestartResync(of: key)
+            case .sessionsList:
+                // The sessions the store names are still re-read after a restart.
+                beginRestartResync(listed: [])
+                for key in resyncReasons.keys.sorted() { requestHistory(of: key) }
+            case .sessionsSubscribe, .messagesSubscribe:
+                break
             }
             return
         }

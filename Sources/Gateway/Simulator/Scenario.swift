@@ -17,6 +17,7 @@ import WireFormats
 /// | `{"garbage": "text"}` | send text that is not a frame |
 /// | `{"ticks": false}` | stop (or, with true, resume) ticking |
 /// | `{"drop": true}` | close every client connection |
+/// | `{"refuse": "method"}` | answer that RPC with an error from now on (an older or stricter gateway) |
 /// | `{"holdHistory": true}` | leave `chat.history` requests unanswered (a slow gateway) until `{"holdHistory": false}` |
 /// | `{"reject": <error shape>}` | answer the next connect with this error |
 /// | `{"blast": <frame>, "count": n}` | send the frame n times as fast as the socket takes it |
@@ -37,6 +38,7 @@ package enum ScenarioStep: Sendable, Equatable {
     case ticks(Bool)
     case dropConnections
     case holdHistory(Bool)
+    case refuse(method: String)
     case reject(GatewayErrorShape)
     case blast(OpaqueJSON, count: Int)
 
@@ -107,6 +109,7 @@ package struct Scenario: Sendable, Equatable {
         if case let .bool(on)? = object["ticks"] { return .ticks(on) }
         if object["drop"] != nil { return .dropConnections }
         if case let .bool(on)? = object["holdHistory"] { return .holdHistory(on) }
+        if let method = object["refuse"]?.stringValue { return .refuse(method: method) }
         if let error = object["reject"], let shape = try? OpaqueJSON.reencode(error, as: GatewayErrorShape.self) {
             return .reject(shape)
         }

@@ -127,6 +127,11 @@ extension SimulatorSession {
         }
         let params = frame["params"]
         let payload: OpaqueJSON
+        guard !refusedMethods.contains(method) else {
+            let error = GatewayErrorShape(code: "INVALID_REQUEST", message: "unknown method: \(method)")
+            enqueue(ResponseFrame<OpaqueJSON>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
+            return
+        }
         switch method {
         case "sessions.subscribe":
             payload = .object(["subscribed": .bool(true)])
@@ -220,6 +225,8 @@ extension SimulatorSession {
             isTicking = on
         case .dropConnections:
             for connection in connections.values { close(connection, code: 1001) }
+        case let .refuse(method):
+            refusedMethods.insert(method)
         case let .holdHistory(on):
             isHoldingHistory = on
             guard !on else { break }

@@ -63,6 +63,8 @@ final class SimulatorSession {
     /// While true, `chat.history` requests wait in `heldHistory` (a slow gateway).
     var isHoldingHistory = false
     var heldHistory: [(wsi: OpaquePointer, id: String, params: OpaqueJSON?)] = []
+    /// RPCs answered with an error (`{"refuse": method}` steps).
+    var refusedMethods: Set<String> = []
     var nonceCounter = 0
     var messagesSent = 0
     var scratch: [UInt8] = []
