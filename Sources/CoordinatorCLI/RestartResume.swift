@@ -1,5 +1,4 @@
 import AuditStore
-import Configuration
 import Gateway
 import Logging
 
@@ -13,19 +12,23 @@ struct RestartResume {
     /// migrated the file).
     ///
     /// - Parameters:
-    ///   - settings: the window (event time before the last judged event) and the most
-    ///     conversations to re-read (each costs one `chat.history` per session).
+    ///   - windowMs: how long before the last judged event (event time) a conversation
+    ///     still counts as active.
+    ///   - conversationLimit: the most conversations re-read, the latest (each costs one
+    ///     `chat.history` per session).
     ///   - historyLimit: rows per `chat.history` read; as many of each conversation's
     ///     latest responses give the run ids already judged.
     /// - Returns: an empty resume when the store cannot be read; the daemon then starts as
     ///   on a new store (logged: what the gateway sent while it was down is not re-read).
-    static func read(databasePath: String, settings: GatewaySettings, historyLimit: Int, logger: Logger) -> RestartResume {
+    static func read(
+        databasePath: String, windowMs: Int64, conversationLimit: Int, historyLimit: Int, logger: Logger
+    ) -> RestartResume {
         do {
             let database = try AuditDatabase.openReader(path: databasePath)
             defer { database.close() }
             let activity = try JudgedActivity.read(
-                from: database, windowMs: settings.restartResyncWindowMs,
-                conversationLimit: settings.restartResyncConversations, responsesPerConversation: historyLimit)
+                from: database, windowMs: windowMs, conversationLimit: conversationLimit,
+                responsesPerConversation: historyLimit)
             return RestartResume(activity: activity)
         } catch {
             logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])

@@ -27,8 +27,8 @@ extension MosesCoordinator {
                 violation in the audit store before logging it. Reconnects forever with \
                 jittered backoff; re-reads chat.history after a gap, a reconnect or a \
                 gateway shutdown, and at start for the conversations active before the last \
-                stop (what was judged before is not judged again). The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
-                never from the command line. SIGTERM or SIGINT stops reading, flushes the \
+                stop (what was judged before is not judged again). The token comes from \
+                --token-file or OPENCLAW_GATEWAY_TOKEN, never from the command line. SIGTERM or SIGINT stops reading, flushes the \
                 store and exits 0. SIGHUP reloads the configuration file: it is validated first \
                 and an invalid one leaves the running configuration in place; the policy applies \
                 at once (conversation state is kept), other sections at the next start.
@@ -106,7 +106,8 @@ extension MosesCoordinator {
             var metricsAddress: String?
             var appendsToLedger = false
             var retentionDays = 0
-            var restartResync = GatewaySettings()
+            var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
+            var restartResyncConversations = GatewaySettings().restartResyncConversations
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
         }
@@ -131,7 +132,8 @@ extension MosesCoordinator {
                 settings.metricsAddress = loaded.metrics.address
                 settings.appendsToLedger = loaded.moses.appendsToLedger
                 settings.retentionDays = loaded.store.retentionDays
-                settings.restartResync = loaded.gateway
+                settings.restartResyncWindowMs = loaded.gateway.restartResyncWindowMs
+                settings.restartResyncConversations = loaded.gateway.restartResyncConversations
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -204,7 +206,8 @@ extension MosesCoordinator {
             // After a restart: what the gateway committed while the daemon was down is re-read
             // and judged once, and the open cycles go on where they stood.
             let resume = RestartResume.read(
-                databasePath: settings.databasePath, settings: settings.restartResync, historyLimit: configuration.historyLimit, logger: logger)
+                databasePath: settings.databasePath, windowMs: settings.restartResyncWindowMs,
+                conversationLimit: settings.restartResyncConversations, historyLimit: configuration.historyLimit, logger: logger)
             configuration.restartResync = resume.resync
             pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)

@@ -31,7 +31,8 @@ package final class GatewayCounters: Sendable {
     let resyncDuplicates = Atomic<Int>(0)
     /// Sessions whose history was re-read after a restart of the daemon.
     let restartResyncs = Atomic<Int>(0)
-    /// History rows left out after a restart because they were judged before the stop.
+    /// History rows left out after a restart because they were judged before the stop
+    /// (counted at each read of the session's history).
     let restartJudgedRows = Atomic<Int>(0)
     /// Closes with 4000 after 2×tickInterval of silence.
     let tickTimeouts = Atomic<Int>(0)
