@@ -8,6 +8,10 @@ struct RestartResume {
     /// The conversations active before the stop (their cycles are resumed).
     var activity: JudgedActivity
 
+    /// The most responses read for the boundaries: 200,000 rows read backwards by rowid
+    /// take well under a second.
+    static let responseLimit = 200_000
+
     /// Reads the store through a read-only connection of its own (the writer already
     /// migrated the file).
     ///
@@ -16,8 +20,8 @@ struct RestartResume {
     ///     still counts as active.
     ///   - conversationLimit: the most conversations re-read, the latest (each costs one
     ///     `chat.history` per session).
-    ///   - historyLimit: rows per `chat.history` read; as many of each conversation's
-    ///     latest responses give the run ids already judged.
+    ///   - historyLimit: rows per `chat.history` read; as many of the store's latest
+    ///     responses per conversation re-read give the boundaries (at most `responseLimit`).
     /// - Returns: an empty resume when the store cannot be read; the daemon then starts as
     ///   on a new store (logged: what the gateway sent while it was down is not re-read).
     static func read(
@@ -28,7 +32,7 @@ struct RestartResume {
             defer { database.close() }
             let activity = try JudgedActivity.read(
                 from: database, windowMs: windowMs, conversationLimit: conversationLimit,
-                responsesPerConversation: historyLimit)
+                responseLimit: min(Self.responseLimit, max(1, conversationLimit) * historyLimit))
             return RestartResume(activity: activity)
         } catch {
             logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])

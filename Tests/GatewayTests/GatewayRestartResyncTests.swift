@@ -97,10 +97,15 @@ import Testing
             client.stop()
             simulator.stop()
         }
-        #expect(await waitUntil { simulator.observations.requests["chat.history"] == 3 })
-        let framesBefore = client.counters.snapshot.framesIn
+        // Every request made and every answer but the histories received: then the live frame.
+        func isQuiet() -> Bool { client.counters.snapshot.framesIn == simulator.observations.messagesSent }
+        #expect(await waitUntil {
+            simulator.observations.requests["chat.history"] == 3
+                && simulator.observations.requests["sessions.messages.subscribe"] == 3 && isQuiet()
+        })
+        let sentBefore = simulator.observations.messagesSent
         simulator.send(Frames.chatFinal(run: "run-o1", seq: 2, session: Self.observer, text: "observer live"))
-        #expect(await waitUntil { client.counters.snapshot.framesIn == framesBefore + 1 })
+        #expect(await waitUntil { simulator.observations.messagesSent == sentBefore + 1 && isQuiet() })
         #expect(sink.count(containing: "observer live") == 0)
 
         simulator.play([.holdHistory(false)])

@@ -20,7 +20,6 @@ package enum Schema {
         .init(identifier: "2026-11-24-01-core-tables", sql: coreTables),
         .init(identifier: "2026-11-24-02-views", sql: views),
         .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
-        .init(identifier: "2026-11-30-resync-responses-by-conversation", sql: responsesByConversation),
     ]
 
     static let coreTables = """
@@ -142,12 +141,6 @@ package enum Schema {
             previous_hash TEXT NOT NULL,
             hash TEXT NOT NULL
         );
-        """
-
-    /// What a restart reads to find where each active conversation's judged responses end
-    /// (`recentResponsesOfConversation`): the last few by time, not a scan of all.
-    static let responsesByConversation = """
-        CREATE INDEX idx_responses_conversation_ts ON responses (conversation, ts);
         """
 
     static let views = """
@@ -280,10 +273,10 @@ package enum Schema {
         ORDER BY last_seen DESC LIMIT ?
         """
 
-    /// One conversation's latest responses, latest first, at most the second parameter.
-    static let recentResponsesOfConversation = """
-        SELECT session_key, run_id, ts FROM responses
-        WHERE conversation = ? ORDER BY ts DESC LIMIT ?
+    /// The store's latest responses, latest stored first, at most the parameter: read
+    /// backwards by rowid, so no index on the write path is needed for it.
+    static let latestResponses = """
+        SELECT session_key, conversation, run_id, ts FROM responses ORDER BY id DESC LIMIT ?
         """
 
     /// The tables and views `query --schema` prints.

@@ -17,13 +17,13 @@ package struct JudgedActivity: Sendable, Equatable {
         package var cyclePosition: String
     }
 
-    /// One session key of an active conversation that had judged responses.
+    /// One session key of an active conversation with judged responses among the latest.
     package struct Session: Sendable, Equatable {
         package var sessionKey: String
         package var conversation: String
         /// Event time (ms) of its last judged response.
         package var lastResponseAt: Int64
-        /// The run ids of its judged responses among the latest read (none for runless ones).
+        /// The run ids of its judged responses among those read (none for runless ones).
         package var runIDs: Set<String>
     }
 
@@ -44,36 +44,42 @@ package struct JudgedActivity: Sendable, Equatable {
     ///   - windowMs: how long before the last judged event a conversation still counts as
     ///     active (event time); negative values count as 0.
     ///   - conversationLimit: at most this many conversations, the latest.
-    ///   - responsesPerConversation: how many of each conversation's latest responses give
-    ///     the sessions' run ids (a `chat.history` read returns at most 1,000 rows).
+    ///   - responseLimit: how many of the store's latest responses give the sessions'
+    ///     boundaries. A session whose last response is older than those has none: its
+    ///     conversation's last event time bounds it instead.
     /// - Returns: the activity; empty for a new store.
     /// - Throws: `DatabaseError` when a read fails.
-    /// - Complexity: one scan of `conversations`, then one index range per conversation.
+    /// - Complexity: one scan of `conversations` (one row per conversation) and a backward
+    ///   read of at most `responseLimit` responses by rowid: no index on the write path.
     package static func read(
-        from database: Database, windowMs: Int64, conversationLimit: Int, responsesPerConversation: Int
+        from database: Database, windowMs: Int64, conversationLimit: Int, responseLimit: Int
     ) throws(DatabaseError) -> JudgedActivity {
         var activity = JudgedActivity()
         guard conversationLimit > 0 else { return activity }
         let conversations = try database.makeStatement(sql: Schema.activeConversations)
         try conversations.bind([.integer(max(0, windowMs)), .integer(Int64(conversationLimit))])
+        var active: Set<String> = []
         while try conversations.step() {
-            activity.conversations.append(Conversation(
+            let conversation = Conversation(
                 conversation: conversations.text(at: 0) ?? "", lastSeen: conversations.integer(at: 1),
-                cyclePosition: conversations.text(at: 2) ?? ""))
+                cyclePosition: conversations.text(at: 2) ?? "")
+            activity.conversations.append(conversation)
+            active.insert(conversation.conversation)
         }
-        let responses = try database.makeStatement(sql: Schema.recentResponsesOfConversation)
-        for conversation in activity.conversations {
-            try responses.bind([.text(conversation.conversation), .integer(Int64(max(1, responsesPerConversation)))])
-            while try responses.step() {
-                let key = responses.text(at: 0) ?? ""
-                let runID = responses.text(at: 1) ?? ""
-                let at = responses.integer(at: 2)
-                var session = activity.sessions[key]
-                    ?? Session(sessionKey: key, conversation: conversation.conversation, lastResponseAt: at, runIDs: [])
-                session.lastResponseAt = max(session.lastResponseAt, at)
-                if !runID.isEmpty { session.runIDs.insert(runID) }
-                activity.sessions[key] = session
-            }
+        guard !active.isEmpty, responseLimit > 0 else { return activity }
+        let responses = try database.makeStatement(sql: Schema.latestResponses)
+        try responses.bind([.integer(Int64(responseLimit))])
+        while try responses.step() {
+            let conversation = responses.text(at: 1) ?? ""
+            guard active.contains(conversation) else { continue }
+            let key = responses.text(at: 0) ?? ""
+            let runID = responses.text(at: 2) ?? ""
+            let at = responses.integer(at: 3)
+            var session = activity.sessions[key]
+                ?? Session(sessionKey: key, conversation: conversation, lastResponseAt: at, runIDs: [])
+            session.lastResponseAt = max(session.lastResponseAt, at)
+            if !runID.isEmpty { session.runIDs.insert(runID) }
+            activity.sessions[key] = session
         }
         return activity
     }
