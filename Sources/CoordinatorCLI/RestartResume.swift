@@ -33,6 +33,11 @@ struct RestartResume {
             let activity = try JudgedActivity.read(
                 from: database, windowMs: windowMs, conversationLimit: conversationLimit,
                 responseLimit: min(Self.responseLimit, max(1, conversationLimit) * historyLimit))
+            if !activity.conversations.isEmpty {
+                logger.notice("resuming the conversations judged before the last stop", metadata: [
+                    "restart.conversations": "\(activity.conversations.count)", "restart.sessions": "\(activity.sessions.count)",
+                ])
+            }
             return RestartResume(activity: activity)
         } catch {
             logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])

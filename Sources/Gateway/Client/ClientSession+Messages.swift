@@ -51,6 +51,7 @@ extension ClientSession {
         handOn(message, delivery)
     }
 
+    /// Hands a message to the sink now, counted as delivered.
     func handOn(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
         counters.delivered.increment()
         client.sink.receive(message, delivery: delivery)
