@@ -26,8 +26,9 @@ extension MosesCoordinator {
                 follows the governed agents' sessions, judges every event and stores each \
                 violation in the audit store before logging it. Reconnects forever with \
                 jittered backoff; re-reads chat.history after a gap, a reconnect or a \
-                gateway shutdown. The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
-                never from the command line. SIGTERM or SIGINT stops reading, flushes the \
+                gateway shutdown, and at start for the conversations active before the last \
+                stop (what was judged before is not judged again). The token comes from \
+                --token-file or OPENCLAW_GATEWAY_TOKEN, never from the command line. SIGTERM or SIGINT stops reading, flushes the \
                 store and exits 0. SIGHUP reloads the configuration file: it is validated first \
                 and an invalid one leaves the running configuration in place; the policy applies \
                 at once (conversation state is kept), other sections at the next start.
@@ -105,6 +106,8 @@ extension MosesCoordinator {
             var metricsAddress: String?
             var appendsToLedger = false
             var retentionDays = 0
+            var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
+            var restartResyncConversations = GatewaySettings().restartResyncConversations
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
         }
@@ -129,6 +132,8 @@ extension MosesCoordinator {
                 settings.metricsAddress = loaded.metrics.address
                 settings.appendsToLedger = loaded.moses.appendsToLedger
                 settings.retentionDays = loaded.store.retentionDays
+                settings.restartResyncWindowMs = loaded.gateway.restartResyncWindowMs
+                settings.restartResyncConversations = loaded.gateway.restartResyncConversations
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -198,6 +203,13 @@ extension MosesCoordinator {
             configuration.deviceTokenPath = settings.identityPath + ".device-token"
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
+            // After a restart: what the gateway committed while the daemon was down is re-read
+            // and judged once, and the open cycles go on where they stood.
+            let resume = RestartResume.read(
+                databasePath: settings.databasePath, windowMs: settings.restartResyncWindowMs,
+                conversationLimit: settings.restartResyncConversations, historyLimit: configuration.historyLimit, logger: logger)
+            configuration.restartResync = resume.resync
+            pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {

@@ -265,6 +265,20 @@ package enum Schema {
         WHERE conversation = ? AND ts >= ? ORDER BY ts
         """
 
+    /// The conversations judged within a window (ms of event time) before the last thing the
+    /// store judged, latest first, at most the second parameter (a restart's resync).
+    static let activeConversations = """
+        SELECT conversation, last_seen, cycle_position FROM conversations
+        WHERE last_seen >= (SELECT max(last_seen) FROM conversations) - ?
+        ORDER BY last_seen DESC LIMIT ?
+        """
+
+    /// The store's latest responses, latest stored first, at most the parameter: read
+    /// backwards by rowid, so no index on the write path is needed for it.
+    static let latestResponses = """
+        SELECT session_key, conversation, run_id, ts FROM responses ORDER BY id DESC LIMIT ?
+        """
+
     /// The tables and views `query --schema` prints.
     static let schemaObjects = """
         SELECT name, type FROM sqlite_schema
