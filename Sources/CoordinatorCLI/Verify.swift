@@ -10,7 +10,10 @@ extension MosesCoordinator {
                 FILE may be a MO§ES audit_ledger.jsonl (genesis lines included) or an export; \
                 each line's hash is recomputed canonically and linked to the line before. \
                 --db checks the store's own ledger table, which must start from the genesis value.
-                The first broken line is printed with its number and reason.
+                The first broken line (or row, with its seq) is printed with its number and reason.
+                A filtered export starts with a "derived_export" line; it is reported as derived \
+                from store X at head H (the store's last row when exported, which `verify --db` of \
+                that store vouches for), and one exported with --force from a broken store is broken.
 
                 Exit status: 0 when the whole chain holds, 2 when it is broken, 1 when the file or \
                 database cannot be read, 64 on bad usage.

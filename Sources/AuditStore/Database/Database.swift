@@ -225,6 +225,31 @@ package final class Database {
         }
     }
 
+    /// Runs `body` inside one deferred transaction that only reads, so every statement in it
+    /// sees the same snapshot (in WAL mode a writer may commit meanwhile without changing
+    /// what `body` reads); a throw ends the transaction and is rethrown.
+    ///
+    /// On a read-only connection the authorizer refuses `BEGIN`/`COMMIT` from users (`query`
+    /// runs single statements); it lets these two through.
+    package func inReadTransaction<T>(_ body: () throws -> T) throws -> T {
+        try executeTransactionControl("BEGIN DEFERRED TRANSACTION")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? executeTransactionControl("ROLLBACK TRANSACTION")
+            throw error
+        }
+        try executeTransactionControl("COMMIT TRANSACTION")
+        return result
+    }
+
+    private func executeTransactionControl(_ sql: String) throws(DatabaseError) {
+        authorizer?.allowsTransactionControl = true
+        defer { authorizer?.allowsTransactionControl = false }
+        try execute(sql: sql)
+    }
+
     /// True while a transaction is open.
     package var isInsideTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

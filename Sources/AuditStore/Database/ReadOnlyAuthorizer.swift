@@ -13,6 +13,9 @@ final class ReadOnlyAuthorizer {
     /// `sqlite3_stmt_readonly` reports as writing (it cannot tell a read of
     /// `journal_mode` from a change).
     private(set) var sawReadOnlyPragma = false
+    /// Set by `Database.inReadTransaction` around its own `BEGIN`/`COMMIT`, which the user's
+    /// SQL may not issue.
+    var allowsTransactionControl = false
 
     /// Clears the per-statement state before a prepare.
     func willPrepare() {
@@ -48,6 +51,8 @@ final class ReadOnlyAuthorizer {
     func authorize(action: Int32, first: String?, second: String?) -> Int32 {
         switch action {
         case SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE:
+            return SQLITE_OK
+        case SQLITE_TRANSACTION where allowsTransactionControl:
             return SQLITE_OK
         case SQLITE_FUNCTION:
             if second?.lowercased() == "load_extension" {
