@@ -22,6 +22,8 @@ package final class Database {
     private var statementCache: [String: Statement] = [:]
     /// Set while the read-only authorizer is installed; holds the last denial's reason.
     let authorizer: ReadOnlyAuthorizer?
+    /// Set by `limitStatementTime`; the progress handler's context, kept alive here.
+    var statementDeadline: StatementDeadline?
 
     /// Opens (and for `.writer`, creates) the database at `path`.
     ///
@@ -95,6 +97,7 @@ package final class Database {
             try execute(sql: "PRAGMA wal_autocheckpoint=8192")
             try execute(sql: "PRAGMA foreign_keys=ON")
         case .readOnly:
+            try hardenAgainstHostileSQL()
             try execute(sql: "PRAGMA query_only=1")
             try execute(sql: "SELECT count(*) FROM sqlite_schema")
             authorizer?.install(on: handle)
@@ -113,6 +116,10 @@ package final class Database {
         if let reason = authorizer?.takeDenial() {
             message = reason
             resultCode = .authorization
+        }
+        if let statementDeadline, statementDeadline.didExpire {
+            message = "the statement was stopped after its time limit of \(statementDeadline.limitDescription)"
+            resultCode = .interrupted
         }
         return DatabaseError(code: resultCode, message: message, sql: sql, operation: operation)
     }
