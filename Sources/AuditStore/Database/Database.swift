@@ -38,6 +38,7 @@ package final class Database {
         self.mode = mode
         self.authorizer = mode == .readOnly ? ReadOnlyAuthorizer() : nil
         var connection: OpaquePointer?
+        if mode == .writer { Self.createFileIfMissing(at: path) }
         let flags: Int32 = switch mode {
         case .writer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         case .readOnly: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
