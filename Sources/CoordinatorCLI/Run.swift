@@ -203,7 +203,8 @@ extension MosesCoordinator {
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 capture: recorder,
                 onStatus: { status in
-                    try? systemd.notify(.status(Self.statusLine(status)))
+                    // A corrupt store stays in STATUS= whatever the connection does.
+                    try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + Self.statusLine(status)))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )

@@ -191,7 +191,8 @@ import WireFormats
             "run", "--db", db, "--identity", directory.file("identity.json"), "--gateway", "ws://127.0.0.1:9",
             "--store-check-interval", "0.2",
         ]
-        process.environment = [:]
+        let notify = try NotifySocket(path: directory.file("notify.sock"))
+        process.environment = ["NOTIFY_SOCKET": notify.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()
@@ -214,8 +215,51 @@ import WireFormats
         #expect(stderr().contains("the audit store is corrupt"), "\(stderr())")
         #expect(stderr().contains("ledger chain broken at row 1 (seq 1)"))
         #expect(process.isRunning, "corruption is reported, not fatal")
+        var statusLines: [String] = []
+        while let message = notify.receive(timeoutMs: 5_000) {
+            statusLines.append(message)
+            if message.contains("STATUS=audit store corrupt: ledger chain broken at row 1 (seq 1)") { break }
+        }
+        #expect(statusLines.last?.contains("STATUS=audit store corrupt: ledger chain broken at row 1 (seq 1)") == true, "\(statusLines)")
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(stderr())")
+    }
+}
+
+/// A bound `AF_UNIX` datagram socket standing in for systemd's notify socket.
+final class NotifySocket {
+    let fd: Int32
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8) + [0]
+        try #require(bytes.count <= MemoryLayout.size(ofValue: address.sun_path))
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)! + bytes.count)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        try #require(result == 0, "bind failed: errno \(errno)")
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// The next datagram, waiting at most `timeoutMs` for it; nil on timeout.
+    func receive(timeoutMs: Int32) -> String? {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, timeoutMs) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 }
