@@ -252,4 +252,67 @@ import TestSupport
         let directory = TemporaryDirectory()
         #expect(throws: LedgerFileError.self) { try LedgerVerification.verifyFile(at: directory.file("nope.jsonl")) }
     }
+
+    /// A forger's file: `lines` with line `index`'s detail replaced and every line from there
+    /// on re-chained, so its own chain holds.
+    static func forged(_ lines: [String], at index: Int, detail: String) throws -> [String] {
+        var result = Array(lines[..<index])
+        var previous = try MosesLedgerRecord(line: Array(lines[index - 1].utf8)).hash ?? ""
+        for (offset, line) in lines[index...].enumerated() {
+            var members = try #require(try MosesLedgerRecord(line: Array(line.utf8)).object.members)
+                .filter { $0.key != "hash" }
+                .map { member -> JSONValue.Member in
+                    switch member.key {
+                    case "previous_hash": JSONValue.Member("previous_hash", .string(previous))
+                    case "detail" where offset == 0: JSONValue.Member("detail", .string(detail))
+                    default: member
+                    }
+                }
+            let hash = try MosesLedgerRecord(object: .object(members)).computedHash
+            members.append(.init("hash", .string(hash)))
+            result.append(try MosesLedgerRecord(object: .object(members)).fileLine)
+            previous = hash
+        }
+        return result
+    }
+
+    @Test func aForgedChainPassesAloneAndFailsAgainstTheStore() throws {
+        let directory = TemporaryDirectory()
+        let path = try Self.makeStore(in: directory)
+        let reader = try AuditDatabase.openReader(path: path)
+        for filter in [LedgerExportFilter(), LedgerExportFilter(rule: .sequence)] {
+            let lines = try Self.exportLines(path, filter)
+            let file = directory.file("export.jsonl")
+            Self.write(lines, to: file)
+            let genuine = try LedgerVerification.verifyFile(at: file, against: reader)
+            #expect(genuine.isIntact, "\(genuine)")
+            #expect(genuine.storeMatch?.contains("\(lines.count - (filter.isEmpty ? 0 : 1)) rows") == true, "\(genuine)")
+
+            let forged = try Self.forged(lines, at: 3, detail: "nothing to see")
+            Self.write(forged, to: file)
+            #expect(try LedgerVerification.verifyFile(at: file).isIntact, "the forger's chain holds on its own")
+            let caught = try LedgerVerification.verifyFile(at: file, against: reader)
+            #expect(caught.firstBreak?.line == 4, "\(caught)")
+            #expect(caught.firstBreak?.reason.contains("differs from the store's row seq") == true)
+
+            // A row left out, the rest re-chained: the store still has it.
+            var shortened = lines
+            shortened.remove(at: 5)
+            Self.write(try Self.forged(shortened, at: 5, detail: "also nothing"), to: file)
+            #expect(!(try LedgerVerification.verifyFile(at: file, against: reader).isIntact))
+        }
+        // A derived file cut short at its end: its filter selects more up to its head.
+        var cut = try Self.exportLines(path, LedgerExportFilter(rule: .sequence))
+        cut.removeLast()
+        let file = directory.file("cut.jsonl")
+        Self.write(cut, to: file)
+        let short = try LedgerVerification.verifyFile(at: file, against: reader)
+        #expect(short.firstBreak?.reason.contains("the file ends before the store's row seq") == true, "\(short)")
+        // An unfiltered prefix is the store's rows as stored; the rows since are counted.
+        var prefix = try Self.exportLines(path)
+        prefix.removeLast(3)
+        Self.write(prefix, to: file)
+        let older = try LedgerVerification.verifyFile(at: file, against: reader)
+        #expect(older.isIntact && older.storeMatch?.contains("the store has 3 more after them") == true, "\(older)")
+    }
 }

@@ -103,6 +103,9 @@ import TestSupport
         let source = try #require(realpath(db, nil).map { String(cString: $0) })
         let head = try AuditDatabase.openReader(path: db).singleText(sql: "SELECT hash FROM ledger WHERE seq = 41")!
         #expect(good.stdout == "OK: 21 entries, chain intact; derived from store \(source) at head \(head) (seq 41, 41 rows), filter rule=sequence\n")
+        let matched = try Self.run(["verify", file, "--db", db], in: directory)
+        #expect(matched.status == 0, "\(matched.stdout)")
+        #expect(matched.stdout.hasSuffix("; every row matches store \(db) at head seq 41 (20 rows)\n"), "\(matched.stdout)")
 
         var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         lines[3] = lines[3].replacingOccurrences(of: "high-integrity", with: "unrestricted")

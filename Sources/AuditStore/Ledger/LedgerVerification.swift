@@ -16,6 +16,8 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
     package var derivedFrom: DerivedExportHeader?
     /// For the store's chain: the last row checked, where an incremental check resumes.
     package var lastRow: LedgerCheckpoint?
+    /// For a file checked against a store: what was compared, when every line matched.
+    package var storeMatch: String?
 
     package init(
         entries: Int, firstBreak: ChainBreak?, breakCount: Int, derivedFrom: DerivedExportHeader? = nil,
@@ -32,7 +34,8 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
     package var isIntact: Bool { firstBreak == nil }
 
     package var description: String {
-        let derived = derivedFrom.map { "; \($0)" } ?? ""
+        var derived = derivedFrom.map { "; \($0)" } ?? ""
+        if let storeMatch { derived += "; \(storeMatch)" }
         if let firstBreak {
             return "BROKEN: \(firstBreak) (\(breakCount) break(s) in \(entries) entries)\(derived)"
         }
@@ -44,34 +47,54 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
     /// header line is reported in `derivedFrom`; one that says its source store's chain was
     /// broken is itself a break.
     ///
-    /// - Throws: `LedgerFileError` when the file cannot be opened or read.
-    package static func verifyFile(at path: String) throws(LedgerFileError) -> LedgerVerification {
-        guard let file = fopen(path, "r") else { throw .system("open", path: path) }
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - store: also check that each line is the store's (see `StoreComparison`): a
+    ///     line that differs, or a line too many or too few, is a break.
+    /// - Throws: `LedgerFileError` when the file cannot be opened or read, `DatabaseError`
+    ///   when the store cannot be read.
+    package static func verifyFile(at path: String, against store: Database? = nil) throws -> LedgerVerification {
+        guard let file = fopen(path, "r") else { throw LedgerFileError.system("open", path: path) }
         defer { fclose(file) }
         var verifier = LedgerChainVerifier()
         var derivedFrom: DerivedExportHeader?
         var derivedLine = 0
+        var comparison: StoreComparison?
         var buffer: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(buffer) }
         while true {
             let length = getline(&buffer, &capacity, file)
             if length < 0 {
-                if ferror(file) != 0 { throw .system("read", path: path) }
+                if ferror(file) != 0 { throw LedgerFileError.system("read", path: path) }
                 break
             }
             var count = length
             if count > 0, buffer![count - 1] == 0x0A { count -= 1 }
             let line = UnsafeRawBufferPointer(start: buffer, count: count)
-            let isFirstEntry = verifier.entryCount == 0
+            let entriesBefore = verifier.entryCount
             verifier.feed(line)
-            if isFirstEntry, verifier.entryCount == 1, let record = try? MosesLedgerRecord(line: line) {
+            guard verifier.entryCount > entriesBefore else { continue }  // a blank line
+            let isFirstEntry = entriesBefore == 0
+            guard isFirstEntry || comparison != nil else { continue }
+            let record = try? MosesLedgerRecord(line: line)
+            if isFirstEntry {
                 // Only the first entry can be a derived export's header: one further down
                 // would be a splice, and is checked as an ordinary link.
-                derivedFrom = DerivedExportHeader(record)
-                derivedLine = verifier.lineCount
+                derivedFrom = record.flatMap(DerivedExportHeader.init)
+                if derivedFrom != nil { derivedLine = verifier.lineCount }
+                if let store {
+                    comparison = try StoreComparison(store: store, header: derivedFrom, headerLine: verifier.lineCount)
+                    if derivedFrom != nil { continue }
+                }
             }
+            try comparison?.compare(record, line: verifier.lineCount)
         }
+        if store != nil, comparison == nil {
+            // An empty file: it matches only a store with nothing to export.
+            comparison = try StoreComparison(store: store!, header: nil, headerLine: 0)
+        }
+        try comparison?.finish(afterLine: verifier.lineCount)
         var result = LedgerVerification(
             entries: verifier.entryCount, firstBreak: verifier.firstBreak.map(ChainBreak.init),
             breakCount: verifier.breakCount, derivedFrom: derivedFrom)
@@ -79,6 +102,14 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
             // Forced past a broken store: the file's own chain may hold, but what it was
             // derived from did not, so the file does not vouch for anything.
             result.note(ChainBreak(line: derivedLine, reason: "derived from a store whose chain was broken (\(sourceBreak))"))
+        }
+        if let comparison {
+            if let found = comparison.firstBreak {
+                result.note(found)
+                result.breakCount += comparison.breakCount - 1
+            } else {
+                result.storeMatch = comparison.summary
+            }
         }
         return result
     }

@@ -276,6 +276,8 @@ package enum Schema {
 
     static let lastLedgerHash = "SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1"
 
+    static let ledgerHashAtSeq = "SELECT hash FROM ledger WHERE seq = ?"
+
     /// The ledger in chain order, every column a MO§ES record needs (see `LedgerRow`).
     static let ledgerRowColumns = """
         SELECT seq, timestamp, agent, component, action, detail, outcome, mode, posture, role,
