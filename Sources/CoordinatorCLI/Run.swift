@@ -41,7 +41,13 @@ extension MosesCoordinator {
                 Files: the device identity (created 0600 on first run) and the device token \
                 the gateway may issue, next to it.
 
-                Exit status: 0 after a signal, 1 when the store or identity cannot be opened, \
+                The store is checked at start (PRAGMA quick_check, bounded, and its ledger chain \
+                from the last verified row) and the chain again every --store-check-interval: \
+                corruption is logged at error, shown in STATUS= and as moses_store_corrupt; \
+                --dry-run fails on it.
+
+                Exit status: 0 after a signal, 1 when the store or identity cannot be opened \
+                (or, with --dry-run, the store fails its check), \
                 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
@@ -86,9 +92,15 @@ extension MosesCoordinator {
         @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")
         var dryRun = false
 
+        @Option(help: ArgumentHelp("Seconds between two checks of the store's ledger chain while running (its pages: hourly).", valueName: "seconds"))
+        var storeCheckInterval: Double = 300
+
         func validate() throws {
             if let gateway, !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
                 throw ValidationError("--gateway must be a ws:// or wss:// URL.")
+            }
+            guard storeCheckInterval.isFinite, storeCheckInterval >= 0.1, storeCheckInterval <= 86_400 else {
+                throw ValidationError("--store-check-interval \(storeCheckInterval): give seconds between 0.1 and 86400.")
             }
         }
 
@@ -180,17 +192,24 @@ extension MosesCoordinator {
                 }
             }
             let recorder = try capture.map { path throws(CaptureRecorder.CaptureError) in try CaptureRecorder(path: path) }
+            // The store's pages (bounded quick_check) and its chain from the last verified row.
+            let integrity = try StoreIntegrityMonitor(path: settings.databasePath, schedule: storeCheckSchedule, logger: logger)
+            let storeCheck = integrity.checkAtStart()
             if dryRun {
+                integrity.stop()
                 try writer.close()
+                if storeCheck.isCorrupt { throw StoreCorruptionError(path: settings.databasePath, report: storeCheck) }
                 print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
                 return
             }
             let systemd = SystemdNotifier.fromProcessEnvironment()
+            integrity.start { report in try? systemd.notify(.status("audit store corrupt: \(report)")) }
             let pipeline = GatewayPipeline(
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 capture: recorder,
                 onStatus: { status in
-                    try? systemd.notify(.status(Self.statusLine(status)))
+                    // A corrupt store stays in STATUS= whatever the connection does.
+                    try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + Self.statusLine(status)))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
@@ -213,7 +232,7 @@ extension MosesCoordinator {
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
+                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity)
                 }
             }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
@@ -226,6 +245,7 @@ extension MosesCoordinator {
             watcher?.start()
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
+            if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
             // The configuration as loaded above, kept for SIGHUP reloads.
             let holder = config.flatMap { path in
                 settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
@@ -261,6 +281,7 @@ extension MosesCoordinator {
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
+            integrity.stop()
             delivery?.stop()
             metrics?.stop()
             let counters = client.counters.snapshot
@@ -301,7 +322,8 @@ extension MosesCoordinator {
 
         /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).
         static func metricsSnapshot(
-            pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?
+            pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?,
+            integrity: StoreIntegrityMonitor? = nil
         ) -> MetricsSnapshot {
             var snapshot = MetricsSnapshot()
             snapshot.add(named: CountersSnapshot(at: WallClock.milliseconds(), engine: pipeline.engineCounters).values)
@@ -315,11 +337,22 @@ extension MosesCoordinator {
             } else {
                 snapshot.add("moses_gateway_connected", value: 0)
             }
+            if let integrity {
+                snapshot.add(named: integrity.counters.named)
+                snapshot.add("moses_store_corrupt", value: integrity.isCorrupt ? 1 : 0)
+            }
             if let delivery {
                 snapshot.add(named: delivery.outboxCounts.metrics)
                 snapshot.add(named: delivery.counters.metrics)
             }
             return snapshot
+        }
+
+        /// When the store is checked while running.
+        var storeCheckSchedule: StoreIntegrityMonitor.Schedule {
+            var schedule = StoreIntegrityMonitor.Schedule()
+            schedule.intervalNanoseconds = UInt64(storeCheckInterval * 1e9)
+            return schedule
         }
 
         /// How often retention runs (at start, then hourly).
