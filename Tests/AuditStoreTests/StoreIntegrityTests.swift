@@ -209,7 +209,7 @@ import WireFormats
         let directory = TemporaryDirectory()
         let db = directory.file("audit.db")
         let stderrPath = directory.file("run.err")
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ExportMemoryTests.binary)
         let config = directory.file("coordinator.yaml")
