@@ -139,7 +139,9 @@ private final class SchemaReader {
     }
 
     private func readGateway(_ node: Node, into gateway: inout GatewaySettings) {
-        guard let map = mapping(node, at: "gateway", keys: ["url", "token_file", "identity_path", "token", "password"]) else { return }
+        guard let map = mapping(node, at: "gateway", keys: [
+            "url", "token_file", "identity_path", "token", "password", "restart_resync_window_ms", "restart_resync_conversations",
+        ]) else { return }
         for secret in ["token", "password"] {
             if let value = map[secret] {
                 let mark = map.keyMark(secret) ?? value.mark
@@ -157,6 +159,14 @@ private final class SchemaReader {
         }
         if let value = map["token_file"] { gateway.tokenFile = optionalPath(value, at: "gateway.token_file") }
         if let value = map["identity_path"], let path = path(value, at: "gateway.identity_path") { gateway.identityPath = path }
+        if let value = map["restart_resync_window_ms"],
+           let window = integer(value, at: "gateway.restart_resync_window_ms", in: 0...31_536_000_000) {
+            gateway.restartResyncWindowMs = window
+        }
+        if let value = map["restart_resync_conversations"],
+           let count = integer(value, at: "gateway.restart_resync_conversations", in: 0...100_000) {
+            gateway.restartResyncConversations = Int(count)
+        }
     }
 
     private func readMoses(_ node: Node, into moses: inout MosesSettings) {

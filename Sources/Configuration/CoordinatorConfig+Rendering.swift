@@ -38,6 +38,8 @@ extension CoordinatorConfig {
                 ("url", .string(Self.redactingCredentials(in: gateway.url))),
                 ("token_file", gateway.tokenFile.map(ConfigValue.string) ?? .null),
                 ("identity_path", .string(gateway.identityPath)),
+                ("restart_resync_window_ms", .integer(gateway.restartResyncWindowMs)),
+                ("restart_resync_conversations", .integer(Int64(gateway.restartResyncConversations))),
             ])),
             ("moses", .map([
                 ("ledger_path", .string(moses.ledgerPath)),

@@ -64,12 +64,20 @@ package struct GatewaySettings: Sendable, Equatable {
     package var tokenFile: String?
     /// The Ed25519 device identity (created on first start, kept 0600).
     package var identityPath: String = "/var/lib/moses-coordinator/identity.json"
+    /// At start, conversations judged within this long (event time) before the last judged
+    /// event have their `chat.history` re-read, so the downtime is judged.
+    package var restartResyncWindowMs: Int64 = 86_400_000
+    /// At most this many of those conversations, the latest; 0 re-reads none.
+    package var restartResyncConversations: Int = 1_000
 
     package init(url: String = "ws://127.0.0.1:18789", tokenFile: String? = nil,
-                 identityPath: String = "/var/lib/moses-coordinator/identity.json") {
+                 identityPath: String = "/var/lib/moses-coordinator/identity.json",
+                 restartResyncWindowMs: Int64 = 86_400_000, restartResyncConversations: Int = 1_000) {
         self.url = url
         self.tokenFile = tokenFile
         self.identityPath = identityPath
+        self.restartResyncWindowMs = restartResyncWindowMs
+        self.restartResyncConversations = restartResyncConversations
     }
 }
 

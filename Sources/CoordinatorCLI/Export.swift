@@ -15,13 +15,19 @@ extension MosesCoordinator {
                 Each line is an audit record (timestamp, agent, component, action, detail, outcome, \
                 mode, posture, role, session_hash, previous_hash, hash) chained with the MO§ES \
                 canonical SHA-256, so `audit_stub.py verify` and `moses-coordinator verify` accept \
-                the file. The selection is chained from the genesis value (64 zeros); with no \
-                filter the lines are the stored chain itself. Streams in constant memory.
+                the file. The store's own chain is checked first; when it is broken (a row was \
+                altered or removed) nothing is written and the first broken row is named, unless \
+                --force. With no filter the lines are the stored chain exactly as stored, hashes \
+                included, never recomputed. With a filter the selection is a new chain: its first \
+                line (event "derived_export") names the source store, the store's head hash and the \
+                filter, and the rows chain from it; `verify` reports the file as derived. Streams \
+                in constant memory.
 
                 Times (--since, inclusive; --until, exclusive) are ISO-8601 \
                 (2026-11-24T16:00:00Z, 2026-11-24T16:00:00.123+00:00) or ms since the epoch.
 
-                Exit status: 0 on success, 1 when the database or the output cannot be opened or \
+                Exit status: 0 on success, 2 when the store's chain is broken and --force was not \
+                given (nothing written), 1 when the database or the output cannot be opened or \
                 written, 64 on bad usage.
 
                 Example:
@@ -48,6 +54,12 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
         var output: String?
 
+        @Flag(help: "Export even when the store's chain is broken: rows are written as stored, so the file fails `verify` at the broken row.")
+        var force = false
+
+        /// The exit status of a refused export: the store's chain is broken (as `verify`'s).
+        static let brokenChain = ExitCode(2)
+
         func validate() throws {
             for (name, value) in [("--since", since), ("--until", until)] {
                 if let value, Self.milliseconds(from: value) == nil {
@@ -64,13 +76,34 @@ extension MosesCoordinator {
                 since: since.flatMap(Self.milliseconds(from:)), until: until.flatMap(Self.milliseconds(from:)),
                 conversation: conversation, rule: rule.flatMap(RuleID.init(rawValue:)))
             let database = try AuditDatabase.openReader(path: store.db)
-            let file = try OutputFile(path: output)
-            try LedgerExport.export(from: database, filter: filter) { line in
-                file.write(line)
-                file.write("\n")
-                try file.checkForError()
+            // Opened at the first line, so a refused export leaves an existing file untouched.
+            var file: OutputFile?
+            let outcome = try LedgerExport.export(
+                from: database, filter: filter, sourceName: Self.absolutePath(store.db), force: force
+            ) { line in
+                if file == nil { file = try OutputFile(path: output) }
+                file!.write(line)
+                file!.write("\n")
+                try file!.checkForError()
             }
-            try file.finish()
+            switch outcome {
+            case .refused(let check):
+                StandardError.write("export refused: the store's chain is broken at \(check.firstBreak!) (\(check.breakCount) break(s) in \(check.entries) rows); nothing written. `verify --db` shows it; --force exports the rows as stored.")
+                throw Self.brokenChain
+            case .written(_, let check):
+                try (file ?? OutputFile(path: output)).finish()
+                if let found = check.firstBreak {
+                    StandardError.write("export forced: the store's chain is broken at \(found); the file fails `verify` there.")
+                }
+            }
+        }
+
+        /// `path` made absolute (symbolic links resolved) for a derived export's header; as
+        /// given when it cannot be resolved.
+        static func absolutePath(_ path: String) -> String {
+            guard let resolved = realpath(path, nil) else { return path }
+            defer { free(resolved) }
+            return String(cString: resolved)
         }
 
         /// Integer ms, or an ISO-8601 time.

@@ -122,6 +122,18 @@ final class GatewayPipeline: GatewaySink {
         state.withLock { $0.engine.seedLedgerChain(tip: hash) }
     }
 
+    /// Resumes the open cycles the store recorded before the last stop (see
+    /// `GovernanceEngine.resumeCycle(ofConversation:cyclePosition:lastSeen:)`).
+    func resumeCycles(of conversations: [JudgedActivity.Conversation]) {
+        state.withLock { state in
+            for conversation in conversations {
+                state.engine.resumeCycle(
+                    ofConversation: conversation.conversation, cyclePosition: conversation.cyclePosition,
+                    lastSeen: conversation.lastSeen)
+            }
+        }
+    }
+
     /// Judges from now on with `policy` (a configuration reload); conversation state stays.
     func setPolicy(_ policy: Policy) {
         state.withLock { $0.engine.policy = policy }

@@ -8,16 +8,20 @@ extension MosesCoordinator {
         static let configuration = CommandConfiguration(
             abstract: "Run a read-only SQL query against the audit store.",
             discussion: """
-                The database is opened read-only (SQLITE_OPEN_READONLY, PRAGMA query_only) with an \
-                authorizer that rejects writes, schema changes, ATTACH, PRAGMA changes and \
-                extension loading; it can be queried while the daemon writes (WAL).
+                The database is opened read-only (SQLITE_OPEN_READONLY, PRAGMA query_only, SQLite's \
+                defensive mode) with an authorizer that rejects writes, schema changes, ATTACH, \
+                PRAGMA changes, extension loading and fts3_tokenizer(); it can be queried while the \
+                daemon writes (WAL). A statement is stopped after --timeout seconds (a long read \
+                also holds back the daemon's WAL checkpoints); SQLite may use at most --max-memory \
+                MiB, and no string or blob may exceed 16 MiB.
 
                 Tables: violations, responses, tool_calls, ledger_entries, state_changes, \
                 conversations, counters, ledger. Views: violations_by_rule, \
                 violations_by_conversation, recent_activity, stats. Times are ms since the epoch.
 
                 Exit status: 0 on success, 1 when the database cannot be opened or the query \
-                fails or is rejected, 64 on bad usage.
+                fails, is rejected or runs out of its memory, 3 when it was stopped at --timeout, \
+                64 on bad usage.
 
                 Example:
                   moses-coordinator query --format csv \\
@@ -33,16 +37,48 @@ extension MosesCoordinator {
         @Flag(help: "Print the tables and views with their columns instead of running a query.")
         var schema = false
 
+        @Option(help: ArgumentHelp("Stop the statement after this many seconds.", valueName: "seconds"))
+        var timeout: Double = 10
+
+        @Option(help: ArgumentHelp("The memory SQLite may use, in MiB.", valueName: "mib"))
+        var maxMemory: Int = 256
+
         @Argument(help: "One SQL statement (SELECT, WITH, read-only PRAGMA).")
         var sql: String?
+
+        /// The exit status of a statement stopped at its time limit.
+        static let timedOut = ExitCode(3)
+        /// The longest string or blob a query may build or read. Stored values are far
+        /// smaller (details and commands are kilobytes); this stops `printf('%.*c', 2e9, 'x')`
+        /// at 16 MiB instead of 2 GB.
+        static let maxValueBytes: Int32 = 16 * 1024 * 1024
 
         func validate() throws {
             if schema && sql != nil { throw ValidationError("Give either --schema or a SQL statement, not both.") }
             if !schema && sql == nil { throw ValidationError("Give a SQL statement to run, or --schema.") }
+            // Up to a day: a bound, and far from overflowing nanoseconds.
+            guard timeout.isFinite, timeout > 0, timeout <= 86_400 else {
+                throw ValidationError("--timeout \(timeout): give seconds between 0 and 86400 (e.g. 10 or 0.5).")
+            }
+            guard (16...1_048_576).contains(maxMemory) else {
+                throw ValidationError("--max-memory \(maxMemory): give MiB between 16 and 1048576.")
+            }
         }
 
         func run() throws {
+            Database.limitHeap(toBytes: Int64(maxMemory) * 1024 * 1024)
             let database = try AuditDatabase.openReader(path: store.db)
+            database.limitValueLength(toBytes: Self.maxValueBytes)
+            database.limitStatementTime(toNanoseconds: UInt64(timeout * 1e9))
+            do {
+                try runStatement(on: database)
+            } catch let error as DatabaseError where error.code == .interrupted {
+                StandardError.write("query stopped: \(error.message) (--timeout \(timeout)); nothing more was read")
+                throw Self.timedOut
+            }
+        }
+
+        private func runStatement(on database: Database) throws {
             let output = try OutputFile(path: nil)
             if schema {
                 try printSchema(of: database, to: output)

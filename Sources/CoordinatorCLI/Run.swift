@@ -26,8 +26,9 @@ extension MosesCoordinator {
                 follows the governed agents' sessions, judges every event and stores each \
                 violation in the audit store before logging it. Reconnects forever with \
                 jittered backoff; re-reads chat.history after a gap, a reconnect or a \
-                gateway shutdown. The token comes from --token-file or OPENCLAW_GATEWAY_TOKEN, \
-                never from the command line. SIGTERM or SIGINT stops reading, flushes the \
+                gateway shutdown, and at start for the conversations active before the last \
+                stop (what was judged before is not judged again). The token comes from \
+                --token-file or OPENCLAW_GATEWAY_TOKEN, never from the command line. SIGTERM or SIGINT stops reading, flushes the \
                 store and exits 0. SIGHUP reloads the configuration file: it is validated first \
                 and an invalid one leaves the running configuration in place; the policy applies \
                 at once (conversation state is kept), other sections at the next start.
@@ -40,7 +41,13 @@ extension MosesCoordinator {
                 Files: the device identity (created 0600 on first run) and the device token \
                 the gateway may issue, next to it.
 
-                Exit status: 0 after a signal, 1 when the store or identity cannot be opened, \
+                The store is checked at start (PRAGMA quick_check, bounded, and its ledger chain \
+                from the last verified row) and the chain again every --store-check-interval: \
+                corruption is logged at error, shown in STATUS= and as moses_store_corrupt; \
+                --dry-run fails on it.
+
+                Exit status: 0 after a signal, 1 when the store or identity cannot be opened \
+                (or, with --dry-run, the store fails its check), \
                 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
@@ -85,9 +92,15 @@ extension MosesCoordinator {
         @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")
         var dryRun = false
 
+        @Option(help: ArgumentHelp("Seconds between two checks of the store's ledger chain while running (its pages: hourly).", valueName: "seconds"))
+        var storeCheckInterval: Double = 300
+
         func validate() throws {
             if let gateway, !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
                 throw ValidationError("--gateway must be a ws:// or wss:// URL.")
+            }
+            guard storeCheckInterval.isFinite, storeCheckInterval >= 0.1, storeCheckInterval <= 86_400 else {
+                throw ValidationError("--store-check-interval \(storeCheckInterval): give seconds between 0.1 and 86400.")
             }
         }
 
@@ -105,6 +118,8 @@ extension MosesCoordinator {
             var metricsAddress: String?
             var appendsToLedger = false
             var retentionDays = 0
+            var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
+            var restartResyncConversations = GatewaySettings().restartResyncConversations
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
         }
@@ -129,6 +144,8 @@ extension MosesCoordinator {
                 settings.metricsAddress = loaded.metrics.address
                 settings.appendsToLedger = loaded.moses.appendsToLedger
                 settings.retentionDays = loaded.store.retentionDays
+                settings.restartResyncWindowMs = loaded.gateway.restartResyncWindowMs
+                settings.restartResyncConversations = loaded.gateway.restartResyncConversations
             }
             if let gateway { settings.gatewayURL = gateway }
             if let tokenFile { settings.tokenFile = tokenFile }
@@ -175,17 +192,24 @@ extension MosesCoordinator {
                 }
             }
             let recorder = try capture.map { path throws(CaptureRecorder.CaptureError) in try CaptureRecorder(path: path) }
+            // The store's pages (bounded quick_check) and its chain from the last verified row.
+            let integrity = try StoreIntegrityMonitor(path: settings.databasePath, schedule: storeCheckSchedule, logger: logger)
+            let storeCheck = integrity.checkAtStart()
             if dryRun {
+                integrity.stop()
                 try writer.close()
+                if storeCheck.isCorrupt { throw StoreCorruptionError(path: settings.databasePath, report: storeCheck) }
                 print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(RedactedURL(settings.gatewayURL)): ok")
                 return
             }
             let systemd = SystemdNotifier.fromProcessEnvironment()
+            integrity.start { report in try? systemd.notify(.status("audit store corrupt: \(report)")) }
             let pipeline = GatewayPipeline(
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 capture: recorder,
                 onStatus: { status in
-                    try? systemd.notify(.status(Self.statusLine(status)))
+                    // A corrupt store stays in STATUS= whatever the connection does.
+                    try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + Self.statusLine(status)))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
@@ -198,10 +222,17 @@ extension MosesCoordinator {
             configuration.deviceTokenPath = settings.identityPath + ".device-token"
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
+            // After a restart: what the gateway committed while the daemon was down is re-read
+            // and judged once, and the open cycles go on where they stood.
+            let resume = RestartResume.read(
+                databasePath: settings.databasePath, windowMs: settings.restartResyncWindowMs,
+                conversationLimit: settings.restartResyncConversations, historyLimit: configuration.historyLimit, logger: logger)
+            configuration.restartResync = resume.resync
+            pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, files: watcher)
+                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity, files: watcher)
                 }
             }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(RedactedURL(settings.gatewayURL))", "store.path": "\(settings.databasePath)"])
@@ -214,6 +245,7 @@ extension MosesCoordinator {
             watcher?.start()
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
+            if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
             // The configuration as loaded above, kept for SIGHUP reloads.
             let holder = config.flatMap { path in
                 settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
@@ -251,6 +283,7 @@ extension MosesCoordinator {
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
+            integrity.stop()
             delivery?.stop()
             metrics?.stop()
             let counters = client.counters.snapshot
@@ -292,7 +325,7 @@ extension MosesCoordinator {
         /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).
         static func metricsSnapshot(
             pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?,
-            files: MosesFilesWatcher? = nil
+            integrity: StoreIntegrityMonitor? = nil, files: MosesFilesWatcher? = nil
         ) -> MetricsSnapshot {
             var snapshot = MetricsSnapshot()
             snapshot.add(named: CountersSnapshot(at: WallClock.milliseconds(), engine: pipeline.engineCounters).values)
@@ -306,12 +339,23 @@ extension MosesCoordinator {
             } else {
                 snapshot.add("moses_gateway_connected", value: 0)
             }
+            if let integrity {
+                snapshot.add(named: integrity.counters.named)
+                snapshot.add("moses_store_corrupt", value: integrity.isCorrupt ? 1 : 0)
+            }
             if let delivery {
                 snapshot.add(named: delivery.outboxCounts.metrics)
                 snapshot.add(named: delivery.counters.metrics)
             }
             if let files { snapshot.add(named: files.counters.metrics) }
             return snapshot
+        }
+
+        /// When the store is checked while running.
+        var storeCheckSchedule: StoreIntegrityMonitor.Schedule {
+            var schedule = StoreIntegrityMonitor.Schedule()
+            schedule.intervalNanoseconds = UInt64(storeCheckInterval * 1e9)
+            return schedule
         }
 
         /// How often retention runs (at start, then hourly).

@@ -10,7 +10,13 @@ extension MosesCoordinator {
                 FILE may be a MO§ES audit_ledger.jsonl (genesis lines included) or an export; \
                 each line's hash is recomputed canonically and linked to the line before. \
                 --db checks the store's own ledger table, which must start from the genesis value.
-                The first broken line is printed with its number and reason.
+                The first broken line (or row, with its seq) is printed with its number and reason.
+                A filtered export starts with a "derived_export" line; it is reported as derived \
+                from store X at head H (the store's last row when exported, which `verify --db` of \
+                that store vouches for), and one exported with --force from a broken store is broken.
+                FILE with --db checks that the file is what the store holds, line by line: an \
+                unfiltered export must be the store's rows as stored, a derived one the rows its \
+                filter selects up to the head it names; a sound chain of forged lines fails here.
 
                 Exit status: 0 when the whole chain holds, 2 when it is broken, 1 when the file or \
                 database cannot be read, 64 on bad usage.
@@ -18,6 +24,7 @@ extension MosesCoordinator {
                 Examples:
                   moses-coordinator verify ~/.openclaw/audits/moses/audit_ledger.jsonl
                   moses-coordinator verify --db /var/lib/moses-coordinator/audit.db
+                  moses-coordinator verify sequence.jsonl --db /var/lib/moses-coordinator/audit.db
                 """
         )
 
@@ -27,18 +34,17 @@ extension MosesCoordinator {
         @Argument(help: ArgumentHelp("A JSONL ledger to check.", valueName: "file"))
         var file: String?
 
-        @Option(help: ArgumentHelp("Check this audit store's ledger instead of a file.", valueName: "path"))
+        @Option(help: ArgumentHelp("Check this audit store's ledger; with a FILE, check that the file is what it holds.", valueName: "path"))
         var db: String?
 
         func validate() throws {
-            if file != nil && db != nil { throw ValidationError("Give either a FILE or --db, not both.") }
             if file == nil && db == nil { throw ValidationError("Give a FILE to check, or --db PATH.") }
         }
 
         func run() throws {
             let result: LedgerVerification
             if let file {
-                result = try LedgerVerification.verifyFile(at: file)
+                result = try LedgerVerification.verifyFile(at: file, against: try db.map { try AuditDatabase.openReader(path: $0) })
             } else {
                 result = try LedgerVerification.verifyStore(try AuditDatabase.openReader(path: db!))
             }

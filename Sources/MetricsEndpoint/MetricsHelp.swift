@@ -15,6 +15,8 @@ package enum MetricsHelp {
         "moses_capture_records_total": "Capture records read, by source.",
         "moses_gateway_reconnects_total": "Reconnects to the OpenClaw gateway scheduled after a failure or close.",
         "moses_gateway_connected": "1 while the gateway connection is ready, else 0.",
+        "moses_gateway_restart_resyncs_total": "Sessions whose chat.history was re-read after the daemon restarted.",
+        "moses_gateway_restart_judged_rows_total": "History rows left out after a restart because they were judged before the stop.",
         "moses_store_dropped_total": "Records the audit writer dropped (queue full or closed).",
         "moses_store_queue_depth": "Records waiting in the audit writer's queue.",
         "moses_store_batch_latency_seconds": "Time to commit the last audit batch.",

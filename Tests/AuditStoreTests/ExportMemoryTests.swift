@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 import TestSupport
+import WireFormats
 @testable import AuditStore
 
 /// Exporting 1,000,000 ledger rows keeps memory flat: the peak resident set grows by far
@@ -61,22 +62,29 @@ import TestSupport
         let path = directory.file("big.db")
         let started = WallClock.monotonicNanoseconds()
         do {
-            // One batched INSERT loop straight into the ledger: export re-chains, so the
-            // stored hashes need not be real here.
+            // One batched INSERT loop straight into the ledger, chained for real: export
+            // checks the stored chain before writing it as stored.
             let database = try AuditDatabase.openWriter(path: path)
             try database.execute(sql: "PRAGMA synchronous = OFF")
             try database.inTransaction(.immediate) {
                 let insert = try database.cachedStatement(sql: Schema.insertLedgerRow)
+                var previousHash = MosesLedgerRecord.zeroHash
                 for index in 0..<Self.rows {
+                    let timestamp = "2026-11-24T13:13:20.\(String(index % 1000).leftPadded(to: 3))000+00:00"
+                    let detail = "Observer answered before Secondary (#\(index)). [conversation=discord:group:\(index % 100) agent=observer role=observer run=run-\(index) expected=secondary actual=observer]"
+                    let members = MosesLedgerRecord.auditMembers(
+                        timestamp: timestamp, agent: "coordinator", component: "moses-coordinator",
+                        action: "sequence_violation", detail: detail, outcome: "flagged", mode: "high-integrity",
+                        posture: "defense", role: "primary", sessionHash: nil, previousHash: previousHash)
+                    let hash = try MosesLedgerRecord(object: .object(members)).computedHash
                     try insert.execute([
                         .text("violation"), .integer(Int64(index + 1)), .integer(1_763_990_000_000 + Int64(index)),
-                        .text("discord:group:\(index % 100)"), .text("sequence"),
-                        .text("2026-11-24T13:13:20.\(String(index % 1000).leftPadded(to: 3))000+00:00"),
-                        .text("coordinator"), .text("moses-coordinator"), .text("sequence_violation"),
-                        .text("Observer answered before Secondary (#\(index)). [conversation=discord:group:\(index % 100) agent=observer role=observer run=run-\(index) expected=secondary actual=observer]"),
+                        .text("discord:group:\(index % 100)"), .text("sequence"), .text(timestamp),
+                        .text("coordinator"), .text("moses-coordinator"), .text("sequence_violation"), .text(detail),
                         .text("flagged"), .text("high-integrity"), .text("defense"), .text("primary"), .null,
-                        .text(""), .text(""),
+                        .text(previousHash), .text(hash),
                     ])
+                    previousHash = hash
                 }
                 return .commit
             }

@@ -1,3 +1,4 @@
+import CSQLite
 import Testing
 import TestSupport
 @testable import AuditStore
@@ -18,6 +19,8 @@ import TestSupport
         ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode"),
         ("PRAGMA wal_checkpoint", "PRAGMA wal_checkpoint"),
         ("SELECT load_extension('/tmp/evil.so')", "load_extension"),
+        ("SELECT fts3_tokenizer('simple')", "fts3_tokenizer"),
+        ("BEGIN", "BEGIN/COMMIT"),
     ]
 
     @Test(arguments: 0..<ReadOnlyGuardTests.forbidden.count)
@@ -62,6 +65,22 @@ import TestSupport
             _ = try AuditDatabase.openReader(path: path)
         } throws: { error in
             (error as? DatabaseError)?.code ~= .cannotOpen && String(describing: error).contains(path)
+        }
+    }
+
+    /// Defensive mode on, the FTS3 tokenizer interface and schema trust off, as SQLite
+    /// itself reports them (-1 reads a setting without changing it).
+    @Test func theConnectionIsHardened() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        try AuditDatabase.openWriter(path: path).close()
+        let reader = try AuditDatabase.openReader(path: path)
+        for (option, expected) in [
+            (SQLITE_DBCONFIG_DEFENSIVE, Int32(1)), (SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0), (SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0),
+        ] {
+            var now: Int32 = -1
+            #expect(csqlite_db_config_int(reader.handle, option, -1, &now) == SQLITE_OK)
+            #expect(now == expected, "option \(option)")
         }
     }
 }

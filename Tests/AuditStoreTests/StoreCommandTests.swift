@@ -1,5 +1,6 @@
 import Foundation
 import Governance
+import WireFormats
 import Testing
 import TestSupport
 @testable import AuditStore
@@ -22,8 +23,8 @@ import TestSupport
         process.executableURL = binary
         process.arguments = arguments
         let outPath = directory.file("stdout-\(UUID().uuidString)"), errPath = directory.file("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
@@ -98,7 +99,13 @@ import TestSupport
         #expect(export.status == 0, "\(export.stderr)")
         let good = try Self.run(["verify", file], in: directory)
         #expect(good.status == 0)
-        #expect(good.stdout == "OK: 20 entries, chain intact\n")
+        // The store's path as the header names it (realpath: $TMPDIR may be a symbolic link).
+        let source = try #require(realpath(db, nil).map { String(cString: $0) })
+        let head = try AuditDatabase.openReader(path: db).singleText(sql: "SELECT hash FROM ledger WHERE seq = 41")!
+        #expect(good.stdout == "OK: 21 entries, chain intact; derived from store \(source) at head \(head) (seq 41, 41 rows), filter rule=sequence\n")
+        let matched = try Self.run(["verify", file, "--db", db], in: directory)
+        #expect(matched.status == 0, "\(matched.stdout)")
+        #expect(matched.stdout.hasSuffix("; every row matches store \(db) at head seq 41 (20 rows)\n"), "\(matched.stdout)")
 
         var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
         lines[3] = lines[3].replacingOccurrences(of: "high-integrity", with: "unrestricted")
@@ -116,6 +123,47 @@ import TestSupport
         #expect(badRule.status == 64)
     }
 
+    /// The attack: alter a stored row, export, and have `verify` call the file intact.
+    @Test func exportOfATamperedStoreIsRefusedAndForcedFilesFailVerify() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let file = directory.file("all.jsonl")
+        let clean = try Self.run(["export", "--db", db, "--output", file], in: directory)
+        #expect(clean.status == 0, "\(clean.stderr)")
+        // Untampered: byte for byte the stored chain (each row's fields and its stored links).
+        let stored = try Self.run(
+            ["query", "--db", db, "--format", "csv",
+             "SELECT previous_hash, hash FROM ledger ORDER BY seq"], in: directory)
+        let exported = try String(contentsOfFile: file, encoding: .utf8)
+        let links = exported.split(separator: "\n").map { line -> String in
+            let record = try! MosesLedgerRecord(line: Array(line.utf8))
+            return "\(record.previousHash!),\(record.hash!)"
+        }
+        #expect("previous_hash,hash\n" + links.joined(separator: "\n") + "\n" == stored.stdout)
+        var expected = ""
+        let reader = try AuditDatabase.openReader(path: db)
+        let rows = try reader.makeStatement(sql: Schema.ledgerRowColumns + " ORDER BY seq")
+        while try rows.step() { expected += StoredLedgerRow(columnsOf: rows).storedRecord.fileLine + "\n" }
+        #expect(exported == expected)
+
+        try LedgerExportTests.tamper(db, seq: 5)
+        let refusedFile = directory.file("refused.jsonl")
+        let refused = try Self.run(["export", "--db", db, "--output", refusedFile], in: directory)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("export refused: the store's chain is broken at row 5 (seq 5): hash mismatch"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: refusedFile))
+        let refusedFiltered = try Self.run(["export", "--db", db, "--rule", "sequence"], in: directory)
+        #expect(refusedFiltered.status == 2 && refusedFiltered.stdout.isEmpty)
+
+        let forcedFile = directory.file("forced.jsonl")
+        let forced = try Self.run(["export", "--db", db, "--force", "--output", forcedFile], in: directory)
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stderr.contains("export forced"))
+        let verdict = try Self.run(["verify", forcedFile], in: directory)
+        #expect(verdict.status == 2)
+        #expect(verdict.stdout.hasPrefix("BROKEN: line 5: hash mismatch"), "\(verdict.stdout)")
+    }
+
     @Test func exportToStandardOutputWithATimeWindow() throws {
         let directory = TemporaryDirectory()
         let db = try LedgerExportTests.makeStore(in: directory)
@@ -125,7 +173,9 @@ import TestSupport
              "--conversation", "discord:group:1"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 3)  // #10, #12, #14
-        #expect(lines.first?.contains("(#10)") == true)
+        #expect(lines.count == 4)  // the derived_export header, #10, #12, #14
+        #expect(lines.first?.contains("\"event\": \"derived_export\"") == true)
+        #expect(lines.first?.contains("\"filter\": {\"since_ms\": 1763990000010, \"until_ms\": 1763990000015, \"conversation\": \"discord:group:1\", \"rule\": null}") == true)
+        #expect(lines[1].contains("(#10)"))
     }
 }

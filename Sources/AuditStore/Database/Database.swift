@@ -22,6 +22,8 @@ package final class Database {
     private var statementCache: [String: Statement] = [:]
     /// Set while the read-only authorizer is installed; holds the last denial's reason.
     let authorizer: ReadOnlyAuthorizer?
+    /// Set by `limitStatementTime`; the progress handler's context, kept alive here.
+    var statementDeadline: StatementDeadline?
 
     /// Opens (and for `.writer`, creates) the database at `path`.
     ///
@@ -36,6 +38,7 @@ package final class Database {
         self.mode = mode
         self.authorizer = mode == .readOnly ? ReadOnlyAuthorizer() : nil
         var connection: OpaquePointer?
+        if mode == .writer { Self.createFileIfMissing(at: path) }
         let flags: Int32 = switch mode {
         case .writer: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         case .readOnly: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
@@ -95,6 +98,7 @@ package final class Database {
             try execute(sql: "PRAGMA wal_autocheckpoint=8192")
             try execute(sql: "PRAGMA foreign_keys=ON")
         case .readOnly:
+            try hardenAgainstHostileSQL()
             try execute(sql: "PRAGMA query_only=1")
             try execute(sql: "SELECT count(*) FROM sqlite_schema")
             authorizer?.install(on: handle)
@@ -113,6 +117,10 @@ package final class Database {
         if let reason = authorizer?.takeDenial() {
             message = reason
             resultCode = .authorization
+        }
+        if let statementDeadline, statementDeadline.didExpire {
+            message = "the statement was stopped after its time limit of \(statementDeadline.limitDescription)"
+            resultCode = .interrupted
         }
         return DatabaseError(code: resultCode, message: message, sql: sql, operation: operation)
     }
@@ -223,6 +231,31 @@ package final class Database {
         case .rollback:
             try execute(sql: "ROLLBACK TRANSACTION")
         }
+    }
+
+    /// Runs `body` inside one deferred transaction that only reads, so every statement in it
+    /// sees the same snapshot (in WAL mode a writer may commit meanwhile without changing
+    /// what `body` reads); a throw ends the transaction and is rethrown.
+    ///
+    /// On a read-only connection the authorizer refuses `BEGIN`/`COMMIT` from users (`query`
+    /// runs single statements); it lets these two through.
+    package func inReadTransaction<T>(_ body: () throws -> T) throws -> T {
+        try executeTransactionControl("BEGIN DEFERRED TRANSACTION")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? executeTransactionControl("ROLLBACK TRANSACTION")
+            throw error
+        }
+        try executeTransactionControl("COMMIT TRANSACTION")
+        return result
+    }
+
+    private func executeTransactionControl(_ sql: String) throws(DatabaseError) {
+        authorizer?.allowsTransactionControl = true
+        defer { authorizer?.allowsTransactionControl = false }
+        try execute(sql: sql)
     }
 
     /// True while a transaction is open.

@@ -26,6 +26,9 @@ package struct ResultCode: RawRepresentable, Sendable, Hashable, CustomStringCon
     package static let misuse = ResultCode(rawValue: SQLITE_MISUSE)
     package static let authorization = ResultCode(rawValue: SQLITE_AUTH)
     package static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    package static let interrupted = ResultCode(rawValue: SQLITE_INTERRUPT)
+    package static let tooBig = ResultCode(rawValue: SQLITE_TOOBIG)
+    package static let noMemory = ResultCode(rawValue: SQLITE_NOMEM)
 
     /// True when `value` is this code, or this is a primary code and `value` one of its
     /// extended codes.

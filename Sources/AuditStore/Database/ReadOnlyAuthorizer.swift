@@ -1,7 +1,8 @@
 import CSQLite
 
 /// The authorizer of a read-only connection: allows reading and read-only introspection,
-/// denies writes, schema changes, ATTACH, PRAGMA changes and `load_extension`, and keeps
+/// denies writes, schema changes, ATTACH, PRAGMA changes, `load_extension` and
+/// `fts3_tokenizer`, and keeps
 /// the reason of the last denial so the error can say what was refused.
 ///
 /// Owned by its `Database` and used on that database's thread only. SQLite holds an
@@ -13,6 +14,9 @@ final class ReadOnlyAuthorizer {
     /// `sqlite3_stmt_readonly` reports as writing (it cannot tell a read of
     /// `journal_mode` from a change).
     private(set) var sawReadOnlyPragma = false
+    /// Set by `Database.inReadTransaction` around its own `BEGIN`/`COMMIT`, which the user's
+    /// SQL may not issue.
+    var allowsTransactionControl = false
 
     /// Clears the per-statement state before a prepare.
     func willPrepare() {
@@ -49,9 +53,15 @@ final class ReadOnlyAuthorizer {
         switch action {
         case SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE:
             return SQLITE_OK
+        case SQLITE_TRANSACTION where allowsTransactionControl:
+            return SQLITE_OK
         case SQLITE_FUNCTION:
             if second?.lowercased() == "load_extension" {
                 return deny("load_extension() is not allowed: extension loading is disabled on the read-only query connection")
+            }
+            if second?.lowercased() == "fts3_tokenizer" {
+                // With one argument it returns the tokenizer's address: a pointer leak.
+                return deny("fts3_tokenizer() is not allowed: it exposes memory addresses")
             }
             return SQLITE_OK
         case SQLITE_PRAGMA:

@@ -139,7 +139,8 @@ package struct StoredLedgerRow: Sendable, Equatable {
         return Self.wrap(members)
     }
 
-    private static func wrap(_ members: [JSONValue.Member]) -> MosesLedgerRecord {
+    /// A record of members built here; a refusal would be our bug, so it traps.
+    static func wrap(_ members: [JSONValue.Member]) -> MosesLedgerRecord {
         do {
             return try MosesLedgerRecord(object: .object(members))
         } catch {

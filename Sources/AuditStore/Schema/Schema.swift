@@ -20,6 +20,7 @@ package enum Schema {
         .init(identifier: "2026-11-24-01-core-tables", sql: coreTables),
         .init(identifier: "2026-11-24-02-views", sql: views),
         .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
+        .init(identifier: "2026-11-30-04-ledger-verification", sql: ledgerVerificationTable),
     ]
 
     static let coreTables = """
@@ -179,6 +180,28 @@ package enum Schema {
             UNION ALL SELECT 'moses_store_ledger_rows', (SELECT count(*) FROM ledger), NULL;
         """
 
+    /// The last row of `ledger` whose chain was verified, so the integrity check resumes
+    /// there instead of re-reading the whole ledger: one row at most (`id` is always 1).
+    static let ledgerVerificationTable = """
+        CREATE TABLE ledger_verification (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            verified_at INTEGER NOT NULL
+        );
+        """
+
+    static let selectLedgerCheckpoint = "SELECT seq, hash, position FROM ledger_verification WHERE id = 1"
+
+    static let upsertLedgerCheckpoint = """
+        INSERT INTO ledger_verification (id, seq, hash, position, verified_at) VALUES (1, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+            position = excluded.position, verified_at = excluded.verified_at
+        """
+
+    static let quickCheck = "PRAGMA quick_check"
+
     // MARK: Statements
 
     static let insertViolation = """
@@ -253,6 +276,8 @@ package enum Schema {
 
     static let lastLedgerHash = "SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1"
 
+    static let ledgerHashAtSeq = "SELECT hash FROM ledger WHERE seq = ?"
+
     /// The ledger in chain order, every column a MO§ES record needs (see `LedgerRow`).
     static let ledgerRowColumns = """
         SELECT seq, timestamp, agent, component, action, detail, outcome, mode, posture, role,
@@ -263,6 +288,20 @@ package enum Schema {
     static let violationsForConversationSince = """
         SELECT id, ts, agent_id, rule, detail FROM violations
         WHERE conversation = ? AND ts >= ? ORDER BY ts
+        """
+
+    /// The conversations judged within a window (ms of event time) before the last thing the
+    /// store judged, latest first, at most the second parameter (a restart's resync).
+    static let activeConversations = """
+        SELECT conversation, last_seen, cycle_position FROM conversations
+        WHERE last_seen >= (SELECT max(last_seen) FROM conversations) - ?
+        ORDER BY last_seen DESC LIMIT ?
+        """
+
+    /// The store's latest responses, latest stored first, at most the parameter: read
+    /// backwards by rowid, so no index on the write path is needed for it.
+    static let latestResponses = """
+        SELECT session_key, conversation, run_id, ts FROM responses ORDER BY id DESC LIMIT ?
         """
 
     /// The tables and views `query --schema` prints.

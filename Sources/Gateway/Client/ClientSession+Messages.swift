@@ -41,7 +41,18 @@ extension ClientSession {
         }
     }
 
+    /// Hands a message to the sink; a live one waits while a restart resync is pending.
     func deliver(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
+        if !restartAwaiting.isEmpty, delivery.origin == .live {
+            restartHeldLive.append(Array(message))
+            if restartHeldLive.count >= Self.restartBatchCapacity { flushRestartBatch() }
+            return
+        }
+        handOn(message, delivery)
+    }
+
+    /// Hands a message to the sink now, counted as delivered.
+    func handOn(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
         counters.delivered.increment()
         client.sink.receive(message, delivery: delivery)
     }
@@ -277,7 +288,17 @@ extension ClientSession {
             logger.warning("gateway RPC failed", metadata: [
                 GatewayLogKey.error: "\(error?.code ?? "?")/\(error?.details?.code ?? "-"): \(error?.message ?? "undecodable")",
             ])
-            if case let .history(key, _) = purpose { historyInFlight.remove(key) }
+            switch purpose {
+            case let .history(key, _):
+                historyInFlight.remove(key)
+                finishRestartResync(of: key)
+            case .sessionsList:
+                // The sessions the store names are still re-read after a restart.
+                beginRestartResync(listed: [])
+                for key in resyncReasons.keys.sorted() { requestHistory(of: key) }
+            case .sessionsSubscribe, .messagesSubscribe:
+                break
+            }
             return
         }
         switch purpose {
@@ -285,21 +306,82 @@ extension ClientSession {
             break
         case .sessionsList:
             let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
+            var listed: [String] = []
             for row in payload?["sessions"]?.arrayValue ?? [] {
-                if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue { follow(key) }
+                if let key = row["key"]?.stringValue ?? row["sessionKey"]?.stringValue {
+                    follow(key)
+                    listed.append(key)
+                }
             }
-            for key in Array(resyncReasons.keys) { requestHistory(of: key) }
+            beginRestartResync(listed: listed)
+            // In key order, not the dictionary's: the same answer order on every run.
+            for key in resyncReasons.keys.sorted() { requestHistory(of: key) }
         case let .history(key, reason):
             historyInFlight.remove(key)
             let payload = (try? ResponseFrame<OpaqueJSON>.decode(message))?.payload
             replayHistory(payload, of: key, reason: reason)
+            finishRestartResync(of: key)
             if resyncReasons[key] != nil { requestHistory(of: key) }
         }
     }
 
+    // MARK: Restart resync
+
+    /// Once, at the first `sessions.list` answer after the daemon started: marks for a
+    /// `.restart` resync every governed session that was active before the stop, and every
+    /// listed session of a conversation that was (an agent may have first answered while
+    /// the daemon was down).
+    func beginRestartResync(listed: [String]) {
+        guard let plan = restartPlan else { return }
+        restartPlan = nil
+        let keys = Set(listed).union(plan.sessions.keys).sorted()
+        for key in keys where isGoverned(key) {
+            guard let boundary = plan.boundary(of: key) else { continue }
+            follow(key)
+            restartBoundaries[key] = boundary
+            restartAwaiting.insert(key)
+            resyncReasons[key] = .restart
+            counters.restartResyncs.increment()
+        }
+        logger.notice("re-reading the history of the sessions active before the stop", metadata: [
+            GatewayLogKey.sessions: "\(restartAwaiting.count)",
+        ])
+    }
+
+    /// A restart history answered (or failed): when none is left, the held rows go on.
+    func finishRestartResync(of sessionKey: String) {
+        guard restartAwaiting.remove(sessionKey) != nil, restartAwaiting.isEmpty else { return }
+        flushRestartBatch()
+    }
+
+    /// Hands on the rows held for the restart resync, oldest first, then the live messages
+    /// that arrived meanwhile, in arrival order.
+    func flushRestartBatch() {
+        let rows = restartBatch.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        let live = restartHeldLive
+        restartBatch.removeAll()
+        restartHeldLive.removeAll()
+        for row in rows {
+            row.frame.withUnsafeBytes { handOn($0, row.delivery) }
+        }
+        for message in live {
+            message.withUnsafeBytes { handOn($0, .live) }
+        }
+    }
+
     /// Hands the history rows not yet delivered to the sink as `session.message` frames.
+    /// After a restart, the rows judged before the stop are left out first, and the rest wait
+    /// in `restartBatch` until every restart history has answered.
     func replayHistory(_ payload: OpaqueJSON?, of sessionKey: String, reason: GatewayDelivery.ResyncReason) {
-        for row in payload?["messages"]?.arrayValue ?? [] {
+        var rows = payload?["messages"]?.arrayValue ?? []
+        if let boundary = restartBoundaries[sessionKey] {
+            let first = boundary.firstUnjudgedIndex(of: rows)
+            counters.restartJudgedRows.increment(by: first)
+            rows.removeFirst(first)
+        }
+        let isHeld = restartAwaiting.contains(sessionKey)
+        var rowTime = Int64.min
+        for row in rows {
             let meta = row["__openclaw"]
             let messageID = meta?["id"]?.stringValue ?? row["id"]?.stringValue
             let runID = meta?["runId"]?.stringValue ?? row["runId"]?.stringValue
@@ -327,9 +409,14 @@ extension ClientSession {
                 "type": .string("event"), "event": .string("session.message"), "payload": .object(eventPayload),
             ]).encoded()
             counters.resyncMessages.increment()
-            frame.withUnsafeBytes {
-                deliver($0, GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID))
+            let delivery = GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID)
+            guard isHeld else {
+                frame.withUnsafeBytes { deliver($0, delivery) }
+                continue
             }
+            rowTime = RestartResync.timestamp(of: row) ?? rowTime
+            restartBatch.append(RestartRow(at: rowTime, order: restartBatch.count, frame: frame, delivery: delivery))
+            if restartBatch.count >= Self.restartBatchCapacity { flushRestartBatch() }
         }
     }
 }

@@ -84,6 +84,37 @@ final class ClientSession {
     var hasLoggedMalformed = false
     var hasLoggedOversized = false
 
+    // Restart resync (see `RestartResync`).
+    /// What was active before the daemon's stop, until the first `sessions.list` answer
+    /// names the sessions to re-read; nil after that (or when nothing was active).
+    var restartPlan: RestartResync?
+    /// Where each re-read session's judged transcript ends. Kept for the process's life
+    /// (one entry per session active before the stop), so that a later resync of the
+    /// session leaves out the rows judged before the stop too.
+    var restartBoundaries: [String: RestartResync.Boundary] = [:]
+    /// Sessions whose restart history has not answered yet; their rows wait in `restartBatch`.
+    var restartAwaiting: Set<String> = []
+    /// Rows re-read after the restart, handed on in event-time order once every session has
+    /// answered: one agent's downtime answer must not be judged before another's earlier one.
+    var restartBatch: [RestartRow] = []
+    /// Live messages received while a restart resync is pending: handed on after its rows,
+    /// so that nothing live is judged before the downtime it follows.
+    var restartHeldLive: [[UInt8]] = []
+
+    /// A history row waiting in `restartBatch`.
+    struct RestartRow {
+        /// The row's time (or the time of the row before it in its session).
+        var at: Int64
+        /// Arrival order, to keep rows of the same time in transcript order.
+        var order: Int
+        var frame: [UInt8]
+        var delivery: GatewayDelivery
+    }
+
+    /// Rows (and live messages) held at most during a restart resync; more are handed on
+    /// early (ordered within themselves), so memory stays bounded whatever was active.
+    static let restartBatchCapacity = 20_000
+
     // C strings and tables lws keeps pointers to for the context's life.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
     var protocols: UnsafeMutablePointer<lws_protocols>?
@@ -96,6 +127,7 @@ final class ClientSession {
         self.client = client
         self.backoff = client.configuration.backoff
         self.assembler = MessageAssembler(limit: client.configuration.defaultMaxPayload)
+        self.restartPlan = client.configuration.restartResync.isEmpty ? nil : client.configuration.restartResync
         wsiSlot.initialize(to: nil)
     }
 
@@ -150,6 +182,9 @@ final class ClientSession {
         while !client.thread.isStopRequested {
             if lws_service(context, 0) < 0 { break }
         }
+        // Received is judged: what a cut-short restart resync holds goes on before the stop
+        // (the sessions that did not answer are re-read at the next start).
+        flushRestartBatch()
         isStopping = true
         reconnectTimer.cancel()
         watchdogTimer.cancel()
@@ -211,6 +246,8 @@ final class ClientSession {
         historyInFlight.removeAll()
         subscribedSessions.removeAll()
         watchdogTimer.cancel()
+        // A restart resync cut short is asked again (its boundaries and batch stay).
+        for key in restartAwaiting { resyncReasons[key] = .restart }
         if hasBeenReady {
             for key in knownSessions where resyncReasons[key] == nil { resyncReasons[key] = .reconnect }
         }

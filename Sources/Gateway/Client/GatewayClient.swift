@@ -35,6 +35,9 @@ package struct GatewayClientConfiguration: Sendable {
     package var handshakeTimeoutMs: Int = 15_000
     /// Rows asked of `chat.history` per resync (the gateway allows 1...1000).
     package var historyLimit: Int = 200
+    /// What was judged before the daemon last stopped: after the first handshake, these
+    /// conversations' histories are re-read and only what came after is handed on.
+    package var restartResync = RestartResync()
     /// Load tests only: once ready, count each message and hand nothing on (the transport
     /// ceiling of `bench`).
     package var isCountOnly = false
@@ -137,6 +140,7 @@ enum GatewayLogKey {
     static let requestID = "gateway.pairing.request_id"
     static let command = "gateway.operator_command"
     static let sessionKey = "session.key"
+    static let sessions = "gateway.sessions"
     static let reason = "gateway.reason"
     static let protocolVersion = "gateway.protocol"
     static let scopes = "gateway.scopes"

@@ -29,6 +29,11 @@ package final class GatewayCounters: Sendable {
     let resyncMessages = Atomic<Int>(0)
     /// History rows left out because they were already delivered.
     let resyncDuplicates = Atomic<Int>(0)
+    /// Sessions whose history was re-read after a restart of the daemon.
+    let restartResyncs = Atomic<Int>(0)
+    /// History rows left out after a restart because they were judged before the stop
+    /// (counted at each read of the session's history).
+    let restartJudgedRows = Atomic<Int>(0)
     /// Closes with 4000 after 2×tickInterval of silence.
     let tickTimeouts = Atomic<Int>(0)
     /// RPCs answered with an error.
@@ -41,6 +46,7 @@ package final class GatewayCounters: Sendable {
         package var framesIn = 0, bytesIn = 0, delivered = 0, malformed = 0, oversized = 0, duplicates = 0
         package var connectAttempts = 0, reconnects = 0, rejections = 0, gaps = 0, resyncs = 0
         package var resyncMessages = 0, resyncDuplicates = 0, tickTimeouts = 0, rpcFailures = 0
+        package var restartResyncs = 0, restartJudgedRows = 0
 
         /// Metric name and value pairs, `moses_gateway_<what>_total`.
         package var metrics: [(name: String, value: Int)] {
@@ -54,6 +60,8 @@ package final class GatewayCounters: Sendable {
                 ("moses_gateway_resync_messages_total", resyncMessages),
                 ("moses_gateway_resync_duplicates_total", resyncDuplicates),
                 ("moses_gateway_tick_timeouts_total", tickTimeouts), ("moses_gateway_rpc_failures_total", rpcFailures),
+                ("moses_gateway_restart_resyncs_total", restartResyncs),
+                ("moses_gateway_restart_judged_rows_total", restartJudgedRows),
             ]
         }
     }
@@ -67,7 +75,8 @@ package final class GatewayCounters: Sendable {
             rejections: rejections.load(ordering: .relaxed), gaps: gaps.load(ordering: .relaxed),
             resyncs: resyncs.load(ordering: .relaxed), resyncMessages: resyncMessages.load(ordering: .relaxed),
             resyncDuplicates: resyncDuplicates.load(ordering: .relaxed),
-            tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed)
+            tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed),
+            restartResyncs: restartResyncs.load(ordering: .relaxed), restartJudgedRows: restartJudgedRows.load(ordering: .relaxed)
         )
     }
 }

@@ -9,8 +9,8 @@ package protocol GatewaySink: Sendable {
     ///
     /// - Parameters:
     ///   - message: the frame's bytes, valid only during the call (copy to keep).
-    ///   - delivery: live, or replayed from `chat.history` after a gap, a reconnect or a
-    ///     `shutdown`. A resync frame is a `session.message` event built from a history
+    ///   - delivery: live, or replayed from `chat.history` after a gap, a reconnect, a
+    ///     `shutdown` or a restart of the daemon. A resync frame is a `session.message` event built from a history
     ///     row; the client has already left out rows whose run or message it delivered
     ///     live, and `delivery.runID`/`messageID` let the daemon dedupe again by run id.
     func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery)
@@ -39,6 +39,8 @@ package struct GatewayDelivery: Sendable, Equatable {
         case reconnect
         /// The gateway announced `shutdown`.
         case shutdown
+        /// The daemon restarted: what the gateway committed while it was down.
+        case restart
     }
 
     package var origin: Origin

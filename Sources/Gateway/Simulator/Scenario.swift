@@ -11,11 +11,14 @@ import WireFormats
 /// | `{"state": {...}}` | write the object to the state file (atomically) |
 /// | `{"marker": "name"}` | note that the scenario got here (tests wait on it) |
 /// | `{"waitForClients": n}` | wait until n clients are ready |
+/// | `{"waitForNoClients": true}` | wait until no client is connected (what follows is only on record, as a gateway's agents go on while the monitor is down) |
 /// | `{"fragment": <frame>, "pieces": n}` | send the frame split into n WebSocket fragments |
 /// | `{"oversized": n}` | send a valid event frame of n bytes |
 /// | `{"garbage": "text"}` | send text that is not a frame |
 /// | `{"ticks": false}` | stop (or, with true, resume) ticking |
 /// | `{"drop": true}` | close every client connection |
+/// | `{"refuse": "method"}` | answer that RPC with an error from now on (an older or stricter gateway) |
+/// | `{"holdHistory": true}` | leave `chat.history` requests unanswered (a slow gateway) until `{"holdHistory": false}` |
 /// | `{"reject": <error shape>}` | answer the next connect with this error |
 /// | `{"blast": <frame>, "count": n}` | send the frame n times as fast as the socket takes it |
 ///
@@ -28,11 +31,14 @@ package enum ScenarioStep: Sendable, Equatable {
     case state(OpaqueJSON)
     case marker(String)
     case waitForClients(Int)
+    case waitForNoClients
     case fragment(OpaqueJSON, pieces: Int)
     case oversized(bytes: Int)
     case garbage(String)
     case ticks(Bool)
     case dropConnections
+    case holdHistory(Bool)
+    case refuse(method: String)
     case reject(GatewayErrorShape)
     case blast(OpaqueJSON, count: Int)
 
@@ -96,11 +102,14 @@ package struct Scenario: Sendable, Equatable {
         if let state = object["state"] { return .state(state) }
         if let name = object["marker"]?.stringValue { return .marker(name) }
         if let count = object["waitForClients"]?.integerValue { return .waitForClients(Int(count)) }
+        if object["waitForNoClients"] != nil { return .waitForNoClients }
         if let frame = object["fragment"] { return .fragment(frame, pieces: Int(object["pieces"]?.integerValue ?? 2)) }
         if let bytes = object["oversized"]?.integerValue { return .oversized(bytes: Int(bytes)) }
         if let text = object["garbage"]?.stringValue { return .garbage(text) }
         if case let .bool(on)? = object["ticks"] { return .ticks(on) }
         if object["drop"] != nil { return .dropConnections }
+        if case let .bool(on)? = object["holdHistory"] { return .holdHistory(on) }
+        if let method = object["refuse"]?.stringValue { return .refuse(method: method) }
         if let error = object["reject"], let shape = try? OpaqueJSON.reencode(error, as: GatewayErrorShape.self) {
             return .reject(shape)
         }

@@ -127,6 +127,11 @@ extension SimulatorSession {
         }
         let params = frame["params"]
         let payload: OpaqueJSON
+        guard !refusedMethods.contains(method) else {
+            let error = GatewayErrorShape(code: "INVALID_REQUEST", message: "unknown method: \(method)")
+            enqueue(ResponseFrame<OpaqueJSON>(id: id, ok: false, payload: nil, error: error).encoded(), to: connection)
+            return
+        }
         switch method {
         case "sessions.subscribe":
             payload = .object(["subscribed": .bool(true)])
@@ -135,9 +140,11 @@ extension SimulatorSession {
         case "sessions.list":
             payload = .object(["sessions": .array(simulator.history.sessions.map { .object(["key": .string($0)]) })])
         case "chat.history":
-            let key = params?["sessionKey"]?.stringValue ?? ""
-            let limit = Int(params?["limit"]?.integerValue ?? 200)
-            payload = .object(["sessionKey": .string(key), "messages": .array(simulator.history.rows(of: key, limit: limit))])
+            guard !isHoldingHistory else {
+                heldHistory.append((connection.wsi, id, params))
+                return
+            }
+            payload = historyPayload(params)
         case "health":
             payload = .object(["ok": .bool(true)])
         default:
@@ -148,6 +155,14 @@ extension SimulatorSession {
         enqueue(ResponseFrame(id: id, ok: true, payload: payload, error: nil).encoded(), to: connection)
     }
 
+    /// The answer to `chat.history` with `params`: the session's latest rows.
+    func historyPayload(_ params: OpaqueJSON?) -> OpaqueJSON {
+        let key = params?["sessionKey"]?.stringValue ?? ""
+        // The gateway allows 1...1000.
+        let limit = Int(max(1, min(1_000, params?["limit"]?.integerValue ?? 200)))
+        return .object(["sessionKey": .string(key), "messages": .array(simulator.history.rows(of: key, limit: limit))])
+    }
+
     // MARK: Scenario
 
     func runSteps() {
@@ -156,6 +171,10 @@ extension SimulatorSession {
         while stepIndex < steps.count {
             let step = steps[stepIndex]
             if case let .waitForClients(count) = step, simulator.observed.withLock({ $0.readyClients }) < count {
+                stepTimer.schedule(on: context, afterMicroseconds: 5_000)
+                return
+            }
+            if case .waitForNoClients = step, !connections.isEmpty {
                 stepTimer.schedule(on: context, afterMicroseconds: 5_000)
                 return
             }
@@ -179,7 +198,7 @@ extension SimulatorSession {
             broadcast(frame.encoded(), observersOnly: frame["event"]?.stringValue != "tick" && frame["event"]?.stringValue != "shutdown")
         case let .record(frame):
             simulator.history.record(frame)
-        case .sleep, .waitForClients:
+        case .sleep, .waitForClients, .waitForNoClients:
             break
         case let .ledger(entry):
             if let path = configuration.ledgerPath { appendLine(entry.encoded(), to: path) }
@@ -206,6 +225,16 @@ extension SimulatorSession {
             isTicking = on
         case .dropConnections:
             for connection in connections.values { close(connection, code: 1001) }
+        case let .refuse(method):
+            refusedMethods.insert(method)
+        case let .holdHistory(on):
+            isHoldingHistory = on
+            guard !on else { break }
+            for request in heldHistory {
+                guard let connection = connections[request.wsi] else { continue }
+                enqueue(ResponseFrame(id: request.id, ok: true, payload: historyPayload(request.params), error: nil).encoded(), to: connection)
+            }
+            heldHistory.removeAll()
         case let .reject(error):
             pendingRejections.append(error)
         case let .blast(frame, count):

@@ -60,6 +60,11 @@ final class SimulatorSession {
     var isRunningSteps = false
     var isTicking = true
     var pendingRejections: [GatewayErrorShape] = []
+    /// While true, `chat.history` requests wait in `heldHistory` (a slow gateway).
+    var isHoldingHistory = false
+    var heldHistory: [(wsi: OpaquePointer, id: String, params: OpaqueJSON?)] = []
+    /// RPCs answered with an error (`{"refuse": method}` steps).
+    var refusedMethods: Set<String> = []
     var nonceCounter = 0
     var messagesSent = 0
     var scratch: [UInt8] = []
@@ -168,6 +173,7 @@ final class SimulatorSession {
 
     func closed(_ wsi: OpaquePointer) {
         guard let connection = connections.removeValue(forKey: wsi) else { return }
+        heldHistory.removeAll { $0.wsi == wsi }
         if connection.isReady { simulator.observed.withLock { $0.readyClients -= 1 } }
     }
 

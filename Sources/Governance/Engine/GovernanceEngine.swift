@@ -44,12 +44,34 @@ package struct GovernanceEngine: Sendable {
         let state = states[Int(index)]
         let next = state.lastAcceptedPosition + 1
         let position = state.lastAcceptedPosition < 0 || next >= policy.sequence.count
-            ? "awaiting \(policy.sequence.first?.rawValue ?? "none")"
-            : "awaiting \(policy.sequence[next].rawValue)"
+            ? Self.awaitingPrefix + (policy.sequence.first?.rawValue ?? "none")
+            : Self.awaitingPrefix + policy.sequence[next].rawValue
         return ConversationSummary(
             conversation: conversation, firstSeen: state.firstSeen, lastSeen: state.lastSeen,
             cyclePosition: position, responses: Int(state.responses), toolCalls: Int(state.toolCalls),
             violations: Int(state.violations))
+    }
+
+    /// How `ConversationSummary.cyclePosition` begins, before the awaited role.
+    static let awaitingPrefix = "awaiting "
+
+    /// Resumes a conversation's open cycle where the store last saw it (a restart), so that
+    /// the role it awaited is not flagged when it answers first after the restart. Nothing
+    /// happens when the cycle was not open, the role is not (or no longer) in the sequence,
+    /// or the engine already knows the conversation. What the cycle began under (for
+    /// mid-cycle drift) and Primary's words (for repetition) are not resumed.
+    ///
+    /// - Parameters:
+    ///   - conversation: the conversation.
+    ///   - cyclePosition: `ConversationSummary.cyclePosition` as stored, e.g. `awaiting secondary`.
+    ///   - lastSeen: event time of the last event judged in it; idleness counts from there.
+    package mutating func resumeCycle(ofConversation conversation: String, cyclePosition: String, lastSeen: Int64) {
+        guard cyclePosition.hasPrefix(Self.awaitingPrefix), stateIndex[conversation] == nil,
+              let awaited = Role(rawValue: String(cyclePosition.dropFirst(Self.awaitingPrefix.count))),
+              let position = policy.sequence.firstIndex(of: awaited), position > 0 else { return }
+        withConversation(conversation, at: lastSeen) { state in
+            state.lastAcceptedPosition = position - 1
+        }
     }
 
     /// Responses still inside the audit grace period.

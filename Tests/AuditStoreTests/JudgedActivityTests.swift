@@ -1,0 +1,96 @@
+import Governance
+import Testing
+import TestSupport
+@testable import AuditStore
+
+/// What a restart reads from the store: the conversations judged shortly before the stop
+/// (event time), where their cycles stood, and per session the last judged response.
+@Suite struct JudgedActivityTests {
+    static func response(_ agent: String, in conversation: String, run: String?, at: Int64) -> AuditRecord {
+        .response(ResponseRecord(
+            at: at, session: Fixtures.session(agent, conversation: conversation), role: Role(rawValue: agent),
+            runID: run, textLength: 10, isAudited: false, source: .chatFinal))
+    }
+
+    static func conversation(_ name: String, lastSeen: Int64, position: String) -> AuditRecord {
+        .conversation(ConversationRecord(
+            conversation: name, firstSeen: lastSeen - 1_000, lastSeen: lastSeen, cyclePosition: position,
+            responses: 1, toolCalls: 0, violations: 0))
+    }
+
+    /// A store with three conversations: two judged in the last hour before the last event,
+    /// one two days earlier.
+    func makeStore(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("store.db")
+        let database = try AuditDatabase.openWriter(path: path)
+        let applier = AuditBatchApplier(database: database)
+        let hour: Int64 = 3_600_000
+        let now: Int64 = 1_767_225_600_000
+        _ = try applier.apply([
+            Self.response("primary", in: "discord:group:old", run: "run-old", at: now - 48 * hour),
+            Self.conversation("discord:group:old", lastSeen: now - 48 * hour, position: "awaiting secondary"),
+            Self.response("primary", in: "discord:group:a", run: "run-a1", at: now - hour),
+            Self.response("secondary", in: "discord:group:a", run: "run-a2", at: now - hour + 10),
+            Self.response("primary", in: "discord:group:a", run: "run-a3", at: now - 5),
+            Self.conversation("discord:group:a", lastSeen: now - 5, position: "awaiting secondary"),
+            Self.response("primary", in: "discord:group:b", run: nil, at: now),
+            Self.conversation("discord:group:b", lastSeen: now, position: "awaiting observer"),
+        ], recordedAt: 0)
+        database.close()
+        return path
+    }
+
+    @Test func readsTheActiveConversationsAndEachSessionsBoundary() throws {
+        let directory = TemporaryDirectory()
+        let reader = try AuditDatabase.openReader(path: try makeStore(in: directory))
+        let activity = try JudgedActivity.read(from: reader, windowMs: 86_400_000, conversationLimit: 10, responseLimit: 1_000)
+        #expect(activity.conversations.map(\.conversation) == ["discord:group:b", "discord:group:a"])
+        #expect(activity.conversations.map(\.cyclePosition) == ["awaiting observer", "awaiting secondary"])
+        #expect(activity.conversations.map(\.lastSeen) == [1_767_225_600_000, 1_767_225_599_995])
+        #expect(activity.sessions.count == 3)
+        let primaryA = try #require(activity.sessions["agent:primary:discord:group:a"])
+        #expect(primaryA.lastResponseAt == 1_767_225_599_995)
+        #expect(primaryA.runIDs == ["run-a1", "run-a3"])
+        #expect(primaryA.conversation == "discord:group:a")
+        #expect(activity.sessions["agent:secondary:discord:group:a"]?.runIDs == ["run-a2"])
+        // A response with no run id gives a time boundary and no run.
+        #expect(activity.sessions["agent:primary:discord:group:b"]?.runIDs == [])
+        #expect(activity.sessions["agent:primary:discord:group:old"] == nil)
+    }
+
+    @Test func theLimitsKeepTheLatest() throws {
+        let directory = TemporaryDirectory()
+        let reader = try AuditDatabase.openReader(path: try makeStore(in: directory))
+        let one = try JudgedActivity.read(from: reader, windowMs: 86_400_000 * 3, conversationLimit: 1, responseLimit: 1_000)
+        #expect(one.conversations.map(\.conversation) == ["discord:group:b"])
+        let all = try JudgedActivity.read(from: reader, windowMs: 86_400_000 * 3, conversationLimit: 10, responseLimit: 1_000)
+        #expect(all.conversations.count == 3)
+        // The store's two latest responses only: primary's last in a, not secondary's.
+        let latest = try JudgedActivity.read(from: reader, windowMs: 86_400_000, conversationLimit: 10, responseLimit: 2)
+        #expect(latest.conversations.count == 2)
+        #expect(latest.sessions["agent:primary:discord:group:a"]?.runIDs == ["run-a3"])
+        #expect(latest.sessions["agent:primary:discord:group:b"] != nil)
+        #expect(latest.sessions["agent:secondary:discord:group:a"] == nil)
+        #expect(try JudgedActivity.read(from: reader, windowMs: 0, conversationLimit: 0, responseLimit: 1) == JudgedActivity())
+    }
+
+    @Test func aNewStoreHasNothingActive() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        try AuditDatabase.openWriter(path: path).close()
+        let activity = try JudgedActivity.read(
+            from: try AuditDatabase.openReader(path: path), windowMs: 86_400_000, conversationLimit: 10, responseLimit: 1_000)
+        #expect(activity == JudgedActivity())
+    }
+
+    /// The latest responses are read backwards by rowid: no sort, no index to maintain.
+    @Test func latestResponsesAreReadBackwardsWithoutASort() throws {
+        let directory = TemporaryDirectory()
+        let reader = try AuditDatabase.openReader(path: try makeStore(in: directory))
+        let plan = try reader.makeStatement(sql: "EXPLAIN QUERY PLAN " + Schema.latestResponses)
+        try plan.bind([.integer(200)])
+        var details: [String] = []
+        while try plan.step() { details.append(plan.text(at: 3) ?? "") }
+        #expect(details == ["SCAN responses"], "\(details)")
+    }
+}
