@@ -72,6 +72,53 @@ import Testing
         #expect(run.process.terminationStatus == 0, "run: \(run.stderr)")
     }
 
+    /// The write end of the daemon's signal pipe: its first pipe above the standard
+    /// descriptors (made before any thread starts), found through /proc.
+    static func signalPipeWriteEnd(of pid: Int32) -> Int32? {
+        let directory = "/proc/\(pid)/fd"
+        let pipes = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name -> (Int32, String)? in
+            guard let descriptor = Int32(name), descriptor > 2,
+                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)"),
+                  target.hasPrefix("pipe:") else { return nil }
+            return (descriptor, target)
+        }.sorted { $0.0 < $1.0 }
+        guard let first = pipes.first else { return nil }
+        // Of the two ends of that pipe, the one open for writing.
+        return pipes.filter { $0.1 == first.1 }.map(\.0).first { descriptor in
+            let info = (try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(descriptor)", encoding: .utf8)) ?? ""
+            let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int($0.split(separator: "\t").last ?? "", radix: 8) }
+            return flags.map { $0 & Int(O_ACCMODE) == Int(O_WRONLY) } ?? false
+        }
+    }
+
+    /// Bytes written into the signal pipe from outside (here through /proc, as the same
+    /// user) neither fake the halt (exit 78, which systemd would not restart) nor stop the
+    /// daemon: only what its own signal handler raised counts.
+    @Test func forgedSignalPipeBytesAreIgnored() async throws {
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let run = try Child(["run", "--gateway", "ws://127.0.0.1:9", "--identity", path("id.json"), "--db", path("audit.db")],
+                            in: directory, name: "run", environment: ["OPENCLAW_GATEWAY_TOKEN": "tok"])
+        defer { run.terminate() }
+        #expect(await RunCommandTests.waitUntil { run.stderr.contains("moses-coordinator starting") }, "run: \(run.stderr)")
+        let pid = run.process.processIdentifier
+        let writeEnd = try #require(Self.signalPipeWriteEnd(of: pid), "no signal pipe in /proc/\(pid)/fd")
+        let forged = open("/proc/\(pid)/fd/\(writeEnd)", O_WRONLY | O_CLOEXEC)
+        #expect(forged >= 0)
+        var bytes: [UInt8] = [255, UInt8(SIGTERM), UInt8(SIGINT)]
+        #expect(write(forged, &bytes, bytes.count) == bytes.count)
+        close(forged)
+        // A real SIGHUP after them: once it is logged, the forged bytes before it were read.
+        kill(pid, SIGHUP)
+        #expect(await RunCommandTests.waitUntil { run.stderr.contains("nothing to reload") }, "run: \(run.stderr)")
+        #expect(run.process.isRunning, "run: \(run.stderr)")
+        run.process.terminate()
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 0, "run: \(run.stderr)")
+        #expect(!run.stderr.contains("gateway refused credentials"))
+    }
+
     /// `user:password@` and `?token=` in the gateway URL reach neither the log, nor the
     /// store (its file bytes, WAL included), nor an export, nor `check-config`.
     @Test func gatewayURLCredentialsAreRedactedInLogsStoreAndExport() async throws {
