@@ -67,13 +67,17 @@ let package = Package(
             name: "Configuration",
             dependencies: [
                 "Governance",
+                "WireFormats",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         // sd_notify(3) without libsystemd: READY/STOPPING/WATCHDOG/STATUS datagrams.
         .target(name: "SystemdNotify"),
         // The MO§ES files on this host: the audit ledger tail and the state.json watch.
-        .target(name: "MosesFiles", dependencies: ["Governance", "WireFormats"]),
+        .target(
+            name: "MosesFiles",
+            dependencies: ["Governance", "WireFormats", .product(name: "Logging", package: "swift-log")]
+        ),
         // The notifier: delivers the store's outbox to the webhook (lws's HTTP client role) and
         // exec channels. It imports CLibWebsockets because issue 5 asks for no new HTTP
         // dependency: lws already speaks HTTP/1.1 and TLS.
@@ -123,7 +127,10 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
-        .testTarget(name: "MosesFilesTests", dependencies: ["TestSupport", "MosesFiles"]),
+        .testTarget(
+            name: "MosesFilesTests",
+            dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),

@@ -1,4 +1,5 @@
 import Governance
+import WireFormats
 
 /// A configuration value tree in file order, rendered as YAML (for people) or JSON (for
 /// scripts). Built from a `CoordinatorConfig` by `effectiveTree()`; holds no secrets.
@@ -97,26 +98,10 @@ extension CoordinatorConfig {
         return out
     }
 
-    /// `url` with `user:password@` and the query string replaced by `***`, since either may
-    /// carry a credential (a webhook's secret path segment is the operator's own choice).
+    /// `url` with `user:password@` and the query string replaced by `***` (`RedactedURL`),
+    /// since either may carry a credential.
     package static func redactingCredentials(in url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        var result = String(url[..<schemeEnd.upperBound])
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@") {
-            result += "***@" + authority[authority.index(after: at)...]
-        } else {
-            result += authority
-        }
-        let tail = rest[authorityEnd...]
-        if let question = tail.firstIndex(of: "?") {
-            result += tail[..<question] + "?***"
-        } else {
-            result += tail
-        }
-        return result
+        RedactedURL(url).description
     }
 }
 

@@ -35,11 +35,36 @@ extension MosesCoordinator {
         @Option(help: "Frames for the live gateway stages over loopback (0 skips them).")
         var liveEvents = 1_000_000
 
+        @Option(help: "MO§ES ledger lines for the ledger memory stage, 1,000 an append (0 skips it).")
+        var ledgerLines = 1_000_000
+
+        @Option(help: ArgumentHelp("Megabytes of the ledger memory stage's one append (0 skips it).", valueName: "MB"))
+        var ledgerAppendMB = 200
+
+        /// Runs one stage alone: how the ledger stages get a process of their own.
+        @Option(help: .hidden)
+        var stage: String?
+
         func run() throws {
+            if let stage {
+                switch LedgerMemoryBenchmark.Stage(rawValue: stage) {
+                case .ledgerLines: try LedgerMemoryBenchmark.runLines(ledgerLines)
+                case .ledgerAppend: try LedgerMemoryBenchmark.runAppend(megabytes: ledgerAppendMB)
+                case .ledgerAppendWithoutStore: try LedgerMemoryBenchmark.runAppendWithoutStore(megabytes: ledgerAppendMB)
+                case nil: throw ValidationError("unknown stage \(stage)")
+                }
+                return
+            }
             print("moses-coordinator bench (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")
             // Memory first, on a fresh heap: after the other stages, freed pages still resident
             // would be reused and the growth would understate what the conversations need.
             EngineBenchmark.runMemoryStage(conversations: conversations)
+            // Each in a fresh process, for the same reason.
+            if ledgerLines > 0 { LedgerMemoryBenchmark.runInChildProcess(.ledgerLines, arguments: ["--ledger-lines", "\(ledgerLines)"]) }
+            if ledgerAppendMB > 0 {
+                LedgerMemoryBenchmark.runInChildProcess(.ledgerAppend, arguments: ["--ledger-append-mb", "\(ledgerAppendMB)"])
+                LedgerMemoryBenchmark.runInChildProcess(.ledgerAppendWithoutStore, arguments: ["--ledger-append-mb", "\(ledgerAppendMB)"])
+            }
             ParseBenchmark.run(events: events, conversations: 10_000)
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             if storeRows > 0 {

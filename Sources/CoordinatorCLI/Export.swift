@@ -126,7 +126,7 @@ final class OutputFile {
     /// Opens `path` for writing (truncating), or standard output for nil.
     init(path: String?) throws {
         if let path {
-            guard let file = fopen(path, "w") else { throw OutputError(operation: "open", path: path, code: errno) }
+            guard let file = fopen(path, "we") else { throw OutputError(operation: "open", path: path, code: errno) }
             self.file = file
             self.path = path
             isStandardOutput = false

@@ -9,8 +9,16 @@ enum ProcessMemory {
     /// Peak resident set size in bytes (`VmHWM`).
     static var peakResidentBytes: Int? { field("VmHWM:") }
 
+    /// Starts the peak (`VmHWM`) over from the current size: "5" to /proc/self/clear_refs
+    /// (Linux 4.0 and later), so a stage's peak is its own.
+    static func resetPeak() {
+        guard let file = fopen("/proc/self/clear_refs", "we") else { return }
+        fputs("5", file)
+        fclose(file)
+    }
+
     private static func field(_ name: String) -> Int? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        guard let file = fopen("/proc/self/status", "re") else { return nil }
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {

@@ -181,7 +181,7 @@ extension MosesCoordinator {
             // The MO§ES files: the initial state before judging anything, then changes.
             let pipelineBox = PipelineBox()
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
-                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath) { change in
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, logger: logger) { change in
                     pipelineBox.handle(change, logger: logger)
                 }
             var initialState = GovernanceState.default
@@ -199,7 +199,7 @@ extension MosesCoordinator {
                 integrity.stop()
                 try writer.close()
                 if storeCheck.isCorrupt { throw StoreCorruptionError(path: settings.databasePath, report: storeCheck) }
-                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
+                print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(RedactedURL(settings.gatewayURL)): ok")
                 return
             }
             let systemd = SystemdNotifier.fromProcessEnvironment()
@@ -232,11 +232,11 @@ extension MosesCoordinator {
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity)
+                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity, files: watcher)
                 }
             }
-            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
-            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(settings.gatewayURL)")
+            logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(RedactedURL(settings.gatewayURL))", "store.path": "\(settings.databasePath)"])
+            pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(CoordinatorVersion.current) watching \(RedactedURL(settings.gatewayURL))")
             if let metrics {
                 let port = try metrics.start()
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
@@ -244,7 +244,7 @@ extension MosesCoordinator {
             delivery?.start()
             watcher?.start()
             client.start()
-            try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
+            try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
             // The configuration as loaded above, kept for SIGHUP reloads.
             let holder = config.flatMap { path in
@@ -278,6 +278,8 @@ extension MosesCoordinator {
             // Stop reading first, then judge what is left and commit it; deliver what is durable.
             client.stop()
             watcher?.stop()
+            // The files' counters reach the store's stats view as the engine's do: at stop.
+            if let watcher { _ = writer.enqueue(.counters(CountersSnapshot(at: WallClock.milliseconds(), values: watcher.counters.metrics))) }
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
             try pipeline.finish()
             try writer.close()
@@ -323,7 +325,7 @@ extension MosesCoordinator {
         /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).
         static func metricsSnapshot(
             pipeline: GatewayPipeline, client: GatewayClient, writer: AuditWriter, delivery: DeliveryWorker?,
-            integrity: StoreIntegrityMonitor? = nil
+            integrity: StoreIntegrityMonitor? = nil, files: MosesFilesWatcher? = nil
         ) -> MetricsSnapshot {
             var snapshot = MetricsSnapshot()
             snapshot.add(named: CountersSnapshot(at: WallClock.milliseconds(), engine: pipeline.engineCounters).values)
@@ -345,6 +347,7 @@ extension MosesCoordinator {
                 snapshot.add(named: delivery.outboxCounts.metrics)
                 snapshot.add(named: delivery.counters.metrics)
             }
+            if let files { snapshot.add(named: files.counters.metrics) }
             return snapshot
         }
 
@@ -381,12 +384,19 @@ extension MosesCoordinator {
 
 /// Turns SIGINT/SIGTERM into a byte on a pipe the main thread waits on (the self-pipe
 /// trick: the handler only writes, which is async-signal-safe).
+///
+/// Both ends are close-on-exec, so no child inherits them; and a byte counts only when the
+/// handler (or `notify`) also raised its bit in `signalPipePending`: a byte written by
+/// anyone else is read and ignored, so it can neither stop the daemon nor fake a halt.
 struct SignalPipe {
     private let readEnd: Int32
 
+    /// Called before any thread starts, so no spawn can catch the ends before they are
+    /// marked close-on-exec (`pipe2` is a GNU extension Swift's Glibc does not import).
     init(signals: [Int32]) throws {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw ExitCode.failure }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         readEnd = ends[0]
         signalPipeWriteEnd.store(ends[1], ordering: .relaxed)
         for number in signals {
@@ -399,6 +409,7 @@ struct SignalPipe {
 
     /// Wakes `wait()` with `byte` from any thread.
     static func notify(_ byte: UInt8) {
+        signalPipePending.bitwiseOr(signalPipeBit(byte), ordering: .sequentiallyConsistent)
         var value = byte
         _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &value, 1)
     }
@@ -411,31 +422,55 @@ struct SignalPipe {
     func wait(timeoutMs: Int32?) -> Int32 {
         guard let timeoutMs else { return wait() }
         var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        let deadline = MonotonicClock.nanoseconds + UInt64(max(0, timeoutMs)) * 1_000_000
         while true {
-            let ready = poll(&descriptor, 1, timeoutMs)
+            let now = MonotonicClock.nanoseconds
+            let left = now >= deadline ? 0 : Int32((deadline - now) / 1_000_000)
+            let ready = poll(&descriptor, 1, left)
             if ready < 0 && errno == EINTR { continue }
-            return ready > 0 ? wait() : Self.timedOut
+            guard ready > 0 else { return Self.timedOut }
+            if let byte = readRaised() { return byte }
         }
     }
 
     /// Blocks until a signal (or `notify`) arrives; returns its number (or byte).
     func wait() -> Int32 {
+        while true {
+            if let byte = readRaised() { return byte }
+        }
+    }
+
+    /// Reads one byte; its value when its bit was raised (clearing it), nil when forged.
+    private func readRaised() -> Int32? {
         var byte: UInt8 = 0
         while true {
             let count = read(readEnd, &byte, 1)
-            if count == 1 { return Int32(byte) }
+            if count == 1 { break }
             if count < 0 && errno == EINTR { continue }
             return 0
         }
+        let bit = signalPipeBit(byte)
+        let (old, _) = signalPipePending.bitwiseAnd(~bit, ordering: .sequentiallyConsistent)
+        return old & bit != 0 ? Int32(byte) : nil
     }
 }
 
 /// The pipe's write end for the handler (an atomic: readable from a signal handler).
 let signalPipeWriteEnd = Atomic<Int32>(-1)
 
+/// One bit per byte raised and not yet read (signal numbers are below 64; other bytes share
+/// bit 0, which no signal uses). Lock-free, so the handler may set it.
+let signalPipePending = Atomic<UInt64>(0)
+
+/// The bit of `signalPipePending` that vouches for `byte`.
+func signalPipeBit(_ byte: UInt8) -> UInt64 {
+    byte > 0 && byte < 64 ? 1 << UInt64(byte) : 1
+}
+
 /// The signal handler: a plain global function writing the signal number to the pipe.
 func signalPipeHandler(_ number: Int32) {
     var byte = UInt8(truncatingIfNeeded: number)
+    signalPipePending.bitwiseOr(signalPipeBit(byte), ordering: .sequentiallyConsistent)
     _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &byte, 1)
 }
 
@@ -454,12 +489,12 @@ final class PipelineBox: Sendable {
             pipeline.seedLedgerChain(tip: hash)
         case let .ledger(.entry(entry, bytes)):
             pipeline.inject(GovernanceEvent(at: entry.timestamp ?? WallClock.milliseconds(), kind: .ledgerEntry(entry)), captured: (.ledger, bytes))
-        case let .ledger(.refused(line, reason)):
-            logger.info("ledger line skipped", metadata: ["ledger.line": "\(line)", "error": "\(reason)"])
+        case .ledger(.refused):
+            break  // counted and logged (rate-limited) by the watcher
         case let .state(state):
             pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)), captured: (.state, CaptureWriter.stateData(state)))
-        case let .stateRefused(reason):
-            logger.warning("state file not usable; the previous state stays in force", metadata: ["error": "\(reason)"])
+        case .stateRefused:
+            break  // counted and logged (rate-limited) by the watcher
         }
     }
 }

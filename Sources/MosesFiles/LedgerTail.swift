@@ -9,6 +9,11 @@ import WireFormats
 /// replaced file (rotation: new inode) is finished and the new one read from its start; a
 /// missing file is waited for. A partial last line waits for its newline.
 ///
+/// Memory is bounded whatever is appended at once: the file is read in `chunkBytes` pieces
+/// and each line is handed on as soon as it is complete (`forEachAppended`), so a 200 MB
+/// append holds one chunk and one line at a time; a line longer than `maximumLineBytes` is
+/// skipped unbuffered and counted.
+///
 /// Owned by one thread (the watcher's); not `Sendable`.
 package final class LedgerTail {
     /// One line's outcome.
@@ -33,6 +38,12 @@ package final class LedgerTail {
     /// A ledger line longer than this is skipped and counted (audit_stub lines are ~600 B).
     package static let maximumLineBytes = 1 << 20
 
+    /// The bytes read from the file at a time.
+    package static let chunkBytes = 64 * 1024
+
+    /// The reason given for a line over `maximumLineBytes`.
+    package static let oversizedReason = "longer than \(maximumLineBytes) bytes"
+
     package let path: String
     package private(set) var counters = Counters()
     /// The `hash` of the last complete line read (the chain tip), if any.
@@ -44,6 +55,12 @@ package final class LedgerTail {
     private var lineNumber = 0
     private var pending: [UInt8] = []
     private var isSkippingLongLine = false
+    /// The read buffer, `chunkBytes` long once first used.
+    private var chunk: [UInt8] = []
+    /// While skipping what the file held at start: lines are counted, not parsed.
+    private var isSkippingExisting = false
+    /// The last non-blank line seen while skipping, parsed once at the end for the tip.
+    private var lastExistingLine: [UInt8]?
     /// The file's first bytes when they were read, to notice a rewrite that a size check misses.
     private var head: [UInt8] = []
     private static let headLength = 64
@@ -64,11 +81,19 @@ package final class LedgerTail {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    /// Reads everything appended since the last call.
+    /// Reads everything appended since the last call, all at once (tests and small files;
+    /// the watcher uses `forEachAppended`, which holds one line at a time).
     package func readAppended() -> [Item] {
         var items: [Item] = []
-        checkReplacement(into: &items)
-        guard descriptor >= 0 else { return items }
+        forEachAppended { items.append($0) }
+        return items
+    }
+
+    /// Reads everything appended since the last look, calling `body` with each line's
+    /// outcome as soon as the line is complete.
+    package func forEachAppended(_ body: (Item) -> Void) {
+        checkReplacement(body)
+        guard descriptor >= 0 else { return }
         var status = stat()
         if fstat(descriptor, &status) == 0, status.st_size < offset || !headIsUnchanged() {
             // Truncated (or rewritten) in place: the chain starts over. A size check alone
@@ -80,8 +105,7 @@ package final class LedgerTail {
             isSkippingLongLine = false
             head.removeAll()
         }
-        readLines(into: &items)
-        return items
+        readLines(body)
     }
 
     // MARK: - Files
@@ -115,29 +139,37 @@ package final class LedgerTail {
     }
 
     /// Rotation: the path now names another file (or appeared). Finish the old one first.
-    private func checkReplacement(into items: inout [Item]) {
+    private func checkReplacement(_ body: (Item) -> Void) {
         var status = stat()
         guard stat(path, &status) == 0 else { return }
         if descriptor < 0 {
             reopen()
         } else if status.st_ino != inode {
-            readLines(into: &items)
+            readLines(body)
             counters.rotations += 1
             reopen()
         }
     }
 
+    /// Goes to the end, counting lines without parsing them, and keeps the last entry's
+    /// hash: a long ledger costs a scan at start, not its size in memory.
     private func skipExistingContent() {
-        var items: [Item] = []
-        readLines(into: &items)
-        for case .entry(let entry, _) in items.reversed() {
-            tipHash = entry.hash
-            break
+        isSkippingExisting = true
+        defer { isSkippingExisting = false }
+        readLines { _ in }
+        if let lastLine = lastExistingLine {
+            tipHash = try? lastLine.withUnsafeBytes { bytes in
+                try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber).hash
+            }
         }
+        lastExistingLine = nil
     }
 
-    private func readLines(into items: inout [Item]) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private func readLines(_ body: (Item) -> Void) {
+        // Taken out of `self` while in use, so that writing into it copies nothing.
+        var chunk = self.chunk.isEmpty ? [UInt8](repeating: 0, count: Self.chunkBytes) : self.chunk
+        self.chunk = []
+        defer { self.chunk = chunk }
         while true {
             let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
             if count < 0 && errno == EINTR { continue }
@@ -147,7 +179,7 @@ package final class LedgerTail {
             var start = 0
             for index in 0..<count where chunk[index] == 0x0A {
                 appendPending(chunk[start..<index])
-                finishLine(into: &items)
+                finishLine(body)
                 start = index + 1
             }
             appendPending(chunk[start..<count])
@@ -164,29 +196,34 @@ package final class LedgerTail {
         }
     }
 
-    private func finishLine(into items: inout [Item]) {
+    private func finishLine(_ body: (Item) -> Void) {
         lineNumber += 1
         counters.lines += 1
         defer {
-            pending.removeAll(keepingCapacity: true)
+            // A line near the limit must not pin a megabyte for good.
+            if pending.capacity > Self.chunkBytes { pending = [] } else { pending.removeAll(keepingCapacity: true) }
             isSkippingLongLine = false
         }
         if isSkippingLongLine {
             counters.oversized += 1
-            items.append(.refused(line: lineNumber, reason: "longer than \(Self.maximumLineBytes) bytes"))
+            if !isSkippingExisting { body(.refused(line: lineNumber, reason: Self.oversizedReason)) }
             return
         }
         if pending.last == 0x0D { pending.removeLast() }
         guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
+        if isSkippingExisting {
+            lastExistingLine = pending
+            return
+        }
         do {
             let entry = try pending.withUnsafeBytes { bytes in
                 Result { () throws(FrameError) in try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber) }
             }.get()
             tipHash = entry.hash
-            items.append(.entry(entry, bytes: pending))
+            body(.entry(entry, bytes: pending))
         } catch {
             counters.malformed += 1
-            items.append(.refused(line: lineNumber, reason: error.description))
+            body(.refused(line: lineNumber, reason: error.description))
         }
     }
 }

@@ -2,15 +2,20 @@
 import Glibc
 #endif
 import Governance
+import Logging
 import Synchronization
 
 /// Watches the MO§ES ledger and `state.json` on a thread of its own and reports what
 /// changed: new ledger entries (through `LedgerTail`) and governance state changes.
 ///
 /// It waits on inotify for the files' directories (so creation, rotation and atomic
-/// replacement are seen) and also looks every `pollIntervalMs`, so a missed notification
-/// (or a filesystem without inotify) only delays a change. `start()` and `stop()` may be
-/// called from any thread; the callbacks run on the watcher's thread.
+/// replacement are seen), acting only on events that name one of the two files: the
+/// directory may hold busy files of others (the daemon's own store and WAL). It also looks
+/// every `pollIntervalMs`, so a missed notification (or a filesystem without inotify) only
+/// delays a change. `state.json` is read again only when its identity, size or times
+/// changed, so a broken file is counted once per version and warned about once per run
+/// of breakage (`RepeatedWarning`), not once per look. `start()` and `stop()` may be called
+/// from any thread; the callbacks run on the watcher's thread.
 package final class MosesFilesWatcher: Sendable {
     /// What the watcher reports.
     package enum Change: Sendable {
@@ -23,23 +28,52 @@ package final class MosesFilesWatcher: Sendable {
         case stateRefused(String)
     }
 
+    /// Monotonic counters, for `/metrics`.
+    package struct Counters: Sendable, Equatable {
+        /// Ledger lines that are not ledger entries (malformed or over the length limit).
+        package var ledgerLinesRejected: UInt64 = 0
+        /// Of those, lines over `LedgerTail.maximumLineBytes`, skipped unread.
+        package var ledgerLinesOversized: UInt64 = 0
+        /// Versions of `state.json` that could not be used.
+        package var stateRejected: UInt64 = 0
+
+        /// Prometheus names and values.
+        package var metrics: [(name: String, value: UInt64)] {
+            [
+                ("moses_files_ledger_lines_rejected_total", ledgerLinesRejected),
+                ("moses_files_ledger_lines_oversized_total", ledgerLinesOversized),
+                ("moses_files_state_rejected_total", stateRejected),
+            ]
+        }
+    }
+
     package let ledgerPath: String?
     package let statePath: String?
     package let pollIntervalMs: Int32
+    let logger: Logger
     private let onChange: @Sendable (Change) -> Void
     /// The write end of the pipe that wakes the thread to stop; -1 when not running.
     private let control = Mutex<(thread: pthread_t?, wakeWrite: Int32)>((nil, -1))
+    fileprivate let counterStore = Mutex(Counters())
 
     /// - Parameters:
     ///   - ledgerPath: the MO§ES ledger to tail, or nil.
     ///   - statePath: the `state.json` to watch, or nil.
+    ///   - logger: where unusable lines and state files are reported (rate-limited).
     ///   - onChange: called on the watcher's thread for each change, in file order.
-    package init(ledgerPath: String?, statePath: String?, pollIntervalMs: Int32 = 1_000, onChange: @escaping @Sendable (Change) -> Void) {
+    package init(
+        ledgerPath: String?, statePath: String?, pollIntervalMs: Int32 = 1_000, logger: Logger,
+        onChange: @escaping @Sendable (Change) -> Void
+    ) {
         self.ledgerPath = ledgerPath
         self.statePath = statePath
         self.pollIntervalMs = pollIntervalMs
+        self.logger = logger
         self.onChange = onChange
     }
+
+    /// The counters so far (any thread).
+    package var counters: Counters { counterStore.withLock { $0 } }
 
     /// Reads the state file once, synchronously, before the thread starts: the initial state.
     package func initialState() -> Result<GovernanceState, StateFile.ReadError> {
@@ -85,20 +119,55 @@ package final class MosesFilesWatcher: Sendable {
     fileprivate func report(_ change: Change) { onChange(change) }
 }
 
+/// What identifies one version of a file without reading it: a replaced, rewritten or
+/// touched file differs in one of these. Nil stands for a missing file.
+struct FileVersion: Equatable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var modified: timespec
+    var changed: timespec
+
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        size = Int64(status.st_size)
+        modified = status.st_mtim
+        changed = status.st_ctim
+    }
+
+    static func == (left: FileVersion, right: FileVersion) -> Bool {
+        left.device == right.device && left.inode == right.inode && left.size == right.size
+            && left.modified.tv_sec == right.modified.tv_sec && left.modified.tv_nsec == right.modified.tv_nsec
+            && left.changed.tv_sec == right.changed.tv_sec && left.changed.tv_nsec == right.changed.tv_nsec
+    }
+}
+
 /// The watcher thread's state: owned by that thread alone.
 private final class WatchLoop {
     let watcher: MosesFilesWatcher
     let wakeRead: Int32
     let tail: LedgerTail?
     var lastState: GovernanceState?
+    /// The version of `state.json` last read (nil: missing); `.none` before the first read.
+    var stateVersion: FileVersion??
+    /// Why the version last read was refused, nil when it was usable.
+    var lastRejection: String?
+    var ledgerWarning = RepeatedWarning()
+    var stateWarning = RepeatedWarning()
+    /// The (watch, file name) pairs inotify events are matched against.
+    var ledgerTarget: (watch: Int32, name: [UInt8])?
+    var stateTarget: (watch: Int32, name: [UInt8])?
 
     init(watcher: MosesFilesWatcher, wakeRead: Int32) {
         self.watcher = watcher
         self.wakeRead = wakeRead
         self.tail = watcher.ledgerPath.map { LedgerTail(path: $0) }
-        if case .success(let state)? = watcher.statePath.map({ _ in watcher.initialState() }) {
-            lastState = state
-        }
+        // The state in force when the thread starts is not a change; one that cannot be
+        // used is counted (and told) like any later version.
+        checkState(isInitial: true)
     }
 
     func run() {
@@ -107,44 +176,126 @@ private final class WatchLoop {
         let notify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         defer { if notify >= 0 { close(notify) } }
         if notify >= 0 {
-            let mask = UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_ATTRIB)
-            for path in [watcher.ledgerPath, watcher.statePath].compactMap({ $0 }) {
-                _ = inotify_add_watch(notify, Self.directory(of: path), mask)
+            let mask = UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB)
+            func watch(_ path: String?) -> (Int32, [UInt8])? {
+                guard let path else { return nil }
+                let watch = inotify_add_watch(notify, Self.directory(of: path), mask)
+                return watch >= 0 ? (watch, Self.name(of: path)) : nil
             }
+            ledgerTarget = watch(watcher.ledgerPath)
+            stateTarget = watch(watcher.statePath)
         }
         var descriptors = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: notify, events: Int16(POLLIN), revents: 0)]
-        var drain = [UInt8](repeating: 0, count: 4096)
+        var events = [UInt8](repeating: 0, count: 16 * 1024)
+        var isLedgerDue = true, isStateDue = true, isStateNamed = false
         while true {
-            check()
+            if isLedgerDue { checkLedger() }
+            if isStateDue || isStateNamed { checkState(isNamedByEvent: isStateNamed) }
             let ready = poll(&descriptors, nfds_t(notify >= 0 ? 2 : 1), watcher.pollIntervalMs)
             if ready < 0 && errno != EINTR { return }
             if descriptors[0].revents != 0 { return }
+            if ready == 0 {
+                // The periodic look: cheap (a stat each), and it catches what inotify missed.
+                (isLedgerDue, isStateDue) = (true, true)
+                continue
+            }
+            (isLedgerDue, isStateDue, isStateNamed) = (false, false, false)
             if notify >= 0 && descriptors[1].revents != 0 {
-                while drain.withUnsafeMutableBytes({ read(notify, $0.baseAddress, $0.count) }) > 0 {}
+                while true {
+                    let count = events.withUnsafeMutableBytes { read(notify, $0.baseAddress, $0.count) }
+                    guard count > 0 else { break }
+                    events.withUnsafeBytes { raw in
+                        Self.forEachEvent(in: UnsafeRawBufferPointer(rebasing: raw[0..<count])) { watch, name, mask in
+                            if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                                (isLedgerDue, isStateDue) = (true, true)
+                            }
+                            if let target = ledgerTarget, target.watch == watch, name.elementsEqual(target.name) { isLedgerDue = true }
+                            if let target = stateTarget, target.watch == watch, name.elementsEqual(target.name) { isStateNamed = true }
+                        }
+                    }
+                }
             }
         }
     }
 
-    private func check() {
-        if let tail {
-            for item in tail.readAppended() { watcher.report(.ledger(item)) }
-        }
-        if let statePath = watcher.statePath {
-            do {
-                let state = try StateFile.read(statePath, defaults: lastState ?? .default)
-                if state != lastState {
-                    lastState = state
-                    watcher.report(.state(state))
+    private func checkLedger() {
+        guard let tail else { return }
+        tail.forEachAppended { item in
+            if case .refused(let line, let reason) = item {
+                let isOversized = reason == LedgerTail.oversizedReason
+                watcher.counterStore.withLock { counters in
+                    counters.ledgerLinesRejected &+= 1
+                    if isOversized { counters.ledgerLinesOversized &+= 1 }
                 }
-            } catch {
-                watcher.report(.stateRefused(error.description))
+                ledgerWarning.warn(
+                    "ledger line skipped", kind: "ledger",
+                    metadata: [MosesFilesLogKey.path: "\(tail.path)", MosesFilesLogKey.line: "\(line)", MosesFilesLogKey.error: "\(reason)"],
+                    now: Self.monotonicMilliseconds(), logger: watcher.logger)
             }
+            watcher.report(.ledger(item))
         }
+    }
+
+    /// Reads `state.json` when its version changed or an event named it (a rewrite in
+    /// place of the same size within one tick of the file system's clock keeps the
+    /// version); a rejection is counted once per version and reason.
+    private func checkState(isInitial: Bool = false, isNamedByEvent: Bool = false) {
+        guard let statePath = watcher.statePath else { return }
+        let version = FileVersion(path: statePath)
+        let isNewVersion = stateVersion.map { $0 != version } ?? true
+        guard isNewVersion || isNamedByEvent else { return }
+        stateVersion = .some(version)
+        do {
+            let state = try StateFile.read(statePath, defaults: lastState ?? .default)
+            stateWarning.clear(logger: watcher.logger)
+            lastRejection = nil
+            if state != lastState {
+                lastState = state
+                if !isInitial { watcher.report(.state(state)) }
+            }
+        } catch {
+            defer { lastRejection = error.reason }
+            guard isNewVersion || error.reason != lastRejection else { return }
+            watcher.counterStore.withLock { $0.stateRejected &+= 1 }
+            stateWarning.warn(
+                "state file not usable; the previous state stays in force", kind: "state",
+                metadata: [MosesFilesLogKey.path: "\(statePath)", MosesFilesLogKey.error: "\(error.reason)"],
+                now: Self.monotonicMilliseconds(), logger: watcher.logger)
+            if !isInitial { watcher.report(.stateRefused(error.description)) }
+        }
+    }
+
+    /// Calls `body` with each inotify event's watch, file name (empty for the directory
+    /// itself) and mask. Records are `struct inotify_event`: wd, mask, cookie, len (4 bytes
+    /// each), then `len` bytes of NUL-padded name.
+    static func forEachEvent(in buffer: UnsafeRawBufferPointer, _ body: (Int32, UnsafeRawBufferPointer, UInt32) -> Void) {
+        var offset = 0
+        while offset + 16 <= buffer.count {
+            let watch = buffer.loadUnaligned(fromByteOffset: offset, as: Int32.self)
+            let mask = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
+            let length = Int(buffer.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            let nameStart = offset + 16, nameEnd = min(nameStart + length, buffer.count)
+            let padded = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<nameEnd])
+            let name = UnsafeRawBufferPointer(rebasing: padded[..<(padded.firstIndex(of: 0) ?? padded.endIndex)])
+            body(watch, name, mask)
+            offset = nameStart + length
+        }
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     private static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func name(of path: String) -> [UInt8] {
+        guard let slash = path.lastIndex(of: "/") else { return Array(path.utf8) }
+        return Array(path[path.index(after: slash)...].utf8)
     }
 }

@@ -7,11 +7,11 @@ import Glibc
 ///
 /// The program gets a minimal environment (`PATH` only: the daemon's environment may hold
 /// secrets), standard output on /dev/null, the daemon's standard error (so its complaints
-/// reach the journal). Descriptors of the daemon not marked close-on-exec are inherited:
-/// `posix_spawn_file_actions_addclosefrom_np` is hidden behind `_GNU_SOURCE` and does not
-/// import into Swift (TODO(#5): close them once a shim can reach it). Standard input is one end of a Unix
-/// socket pair rather than a pipe, so a program that exits without reading cannot raise
-/// SIGPIPE in the daemon (`send` with `MSG_NOSIGNAL`).
+/// reach the journal), and no other descriptor: every one above 2 is closed in the child
+/// (`ChildDescriptors`), so a program cannot reach the daemon's signal pipe, sockets or
+/// store whether or not their opener marked them close-on-exec. Standard input is one end
+/// of a Unix socket pair rather than a pipe, so a program that exits without reading cannot
+/// raise SIGPIPE in the daemon (`send` with `MSG_NOSIGNAL`).
 ///
 /// Stateless; `run` blocks its caller (the delivery worker's thread).
 package struct ExecRunner: Sendable {
@@ -44,6 +44,8 @@ package struct ExecRunner: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, theirs, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // Last, after the dup2 above made the socket standard input.
+        ChildDescriptors.closeAboveStandard(in: &actions)
 
         let arguments: [UnsafeMutablePointer<CChar>?] = [strdup(program), nil]
         let environment: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/local/bin:/usr/bin:/bin"), nil]

@@ -1,9 +1,10 @@
 import LWSSupport
+import WireFormats
 
 /// A webhook target split for lws: scheme, host, port and path (with query).
 ///
-/// `description` leaves the path's query out: a token in the query string is a secret
-/// and must not reach the log.
+/// `description` shows the query as `***` (`RedactedURL`): a token in the query string is a
+/// secret and must not reach the log.
 package struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
     package var isTLS: Bool
     package var host: String
@@ -45,9 +46,8 @@ package struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Scheme, host, port and path without the query.
+    /// Scheme, host, port and path; the query as `***`.
     package var description: String {
-        let bare = path.prefix { $0 != "?" }
-        return "\(isTLS ? "https" : "http")://\(URLAuthority.bracketed(host)):\(port)\(bare)\(bare.count < path.count ? "?…" : "")"
+        RedactedURL("\(isTLS ? "https" : "http")://\(URLAuthority.bracketed(host)):\(port)\(path)").description
     }
 }

@@ -147,6 +147,12 @@ import Testing
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["rule"] as? String
         }.sorted()
         #expect(stored == wanted)
+        // The files watcher's counters reach the stats view.
+        let stats = try CoordinatorBinary.run(["query", "--db", database, "--format", "csv",
+                                               "SELECT name FROM stats WHERE name LIKE 'moses_files_%' ORDER BY name"])
+        #expect(stats.stdout.split(separator: "\n").dropFirst() == [
+            "moses_files_ledger_lines_oversized_total", "moses_files_ledger_lines_rejected_total", "moses_files_state_rejected_total",
+        ], "stats: \(stats.stdout) \(stats.stderr)")
     }
 
     /// `GET path` over plain HTTP on loopback; the whole response.
@@ -240,7 +246,7 @@ import Testing
         #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
         #expect(metrics.contains("moses_gateway_connected 1"))
         for name in ["moses_store_batch_latency_seconds", "moses_store_queue_depth", "moses_outbox_pending",
-                     "moses_engine_responses_total"] {
+                     "moses_engine_responses_total", "moses_files_ledger_lines_rejected_total", "moses_files_state_rejected_total"] {
             #expect(metrics.contains("\n\(name)"), "\(name) missing from /metrics")
         }
 

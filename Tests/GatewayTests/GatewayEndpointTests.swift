@@ -20,9 +20,25 @@ import Testing
         #expect("\(try GatewayEndpoint(parsing: "wss://[::1]:9000/x"))" == "wss://[::1]:9000/x")
     }
 
+    /// `user:password@` is dropped (never sent) and the query, sent as written, is not shown.
+    @Test func dropsUserInfoAndHidesTheQueryWhenShown() throws {
+        let endpoint = try GatewayEndpoint(parsing: "ws://user:secret@127.0.0.1:9000/?token=secret2")
+        #expect(try parts("ws://user:secret@127.0.0.1:9000/?token=secret2") == ["false", "127.0.0.1", "9000", "/?token=secret2"])
+        #expect(endpoint.hadUserInfo)
+        #expect("\(endpoint)" == "ws://127.0.0.1:9000/?***")
+        #expect(try parts("ws://h:81?token=x") == ["false", "h", "81", "/?token=x"])
+        #expect(try !GatewayEndpoint(parsing: "ws://h:81").hadUserInfo)
+    }
+
+    @Test func errorsShowTheURLRedacted() {
+        let error = GatewayError.connectFailed(url: "ws://user:secret@h:1/?token=secret2", reason: "refused")
+        #expect(error.description == "connect to ws://***@h:1/?*** failed: refused")
+        #expect(!GatewayError.invalidURL("ftp://user:secret@h/?token=secret2").description.contains("secret"))
+    }
+
     @Test func rejectsWhatIsNoGatewayURL() {
         for url in ["http://h/", "ws://", "ws://:80", "ws://h:0", "ws://h:65536", "ws://h:x", "ws://[::1",
-                    "ws://[::1]x", "ws://user@h:80", "ws://[a@b]:80"] {
+                    "ws://[::1]x", "ws://[a@b]:80"] {
             #expect(throws: GatewayError.invalidURL(url), "\(url)") { try GatewayEndpoint(parsing: url) }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Governance
+import Logging
 import Testing
 import TestSupport
 import WireFormats
@@ -174,7 +175,7 @@ struct LedgerWriter {
         let statePath = directory.file("state.json")
         try #"{"mode": "creative", "posture": "offense", "role": "primary"}"#.write(toFile: statePath, atomically: true, encoding: .utf8)
         let changes = Changes()
-        let watcher = MosesFilesWatcher(ledgerPath: writer.path, statePath: statePath, pollIntervalMs: 5_000) { changes.append($0) }
+        let watcher = MosesFilesWatcher(ledgerPath: writer.path, statePath: statePath, pollIntervalMs: 5_000, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }) { changes.append($0) }
         #expect(try watcher.initialState().get() == GovernanceState(mode: .creative, posture: .offense, role: .primary))
         watcher.start()
         defer { watcher.stop() }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AuditStore
 import Testing
 import TestSupport
@@ -44,6 +47,31 @@ import WireFormats
         }
         #expect(error == .timedOut(channel: "exec", afterMs: 200))
         #expect(ExecRunner.monotonicMilliseconds() - started < 5_000)
+    }
+
+    /// The program gets standard input, output and error only: not a descriptor the daemon
+    /// left inheritable (here a plain pipe, as the signal pipe was), nor anything else.
+    @Test func programInheritsOnlyStandardDescriptors() throws {
+        let directory = TemporaryDirectory()
+        var inheritable: [Int32] = [-1, -1]
+        #expect(pipe(&inheritable) == 0)
+        defer { for end in inheritable { close(end) } }
+        let listing = directory.file("fds.txt")
+        let program = Fixtures.script("cat > /dev/null; exec ls -l /proc/self/fd > '\(listing)'", in: directory, name: "fds.sh")
+        let result = ExecRunner(program: program).run(input: Array("{}\n".utf8), timeoutMs: 5_000)
+        #expect(throws: Never.self) { try result.get() }
+        #expect(Self.descriptors(inListing: Fixtures.contents(of: listing)) == [0, 1, 2], "\(Fixtures.contents(of: listing))")
+    }
+
+    /// The descriptors in `ls -l /proc/self/fd` output, less the one `ls` opened to list them.
+    static func descriptors(inListing listing: String) -> [Int32] {
+        listing.split(separator: "\n").compactMap { line -> Int32? in
+            guard let arrow = line.firstRange(of: " -> "),
+                  let name = line[..<arrow.lowerBound].split(separator: " ").last, let descriptor = Int32(name)
+            else { return nil }
+            let target = line[arrow.upperBound...]
+            return target.hasPrefix("/proc/") && target.hasSuffix("/fd") ? nil : descriptor
+        }.sorted()
     }
 
     @Test func missingProgramIsASpawnFailure() {

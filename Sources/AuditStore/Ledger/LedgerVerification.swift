@@ -54,7 +54,7 @@ package struct LedgerVerification: Sendable, Equatable, CustomStringConvertible 
     /// - Throws: `LedgerFileError` when the file cannot be opened or read, `DatabaseError`
     ///   when the store cannot be read.
     package static func verifyFile(at path: String, against store: Database? = nil) throws -> LedgerVerification {
-        guard let file = fopen(path, "r") else { throw LedgerFileError.system("open", path: path) }
+        guard let file = fopen(path, "re") else { throw LedgerFileError.system("open", path: path) }
         defer { fclose(file) }
         var verifier = LedgerChainVerifier()
         var derivedFrom: DerivedExportHeader?

@@ -86,6 +86,9 @@ package final class GatewayClient: Sendable {
         self.endpoint = try GatewayEndpoint(parsing: configuration.url)
         var logger = logger
         logger[metadataKey: GatewayLogKey.url] = "\(endpoint)"
+        if endpoint.hadUserInfo {
+            logger.warning("the gateway URL's user:password@ is not sent; the gateway takes the token and device identity")
+        }
         self.logger = logger
     }
 

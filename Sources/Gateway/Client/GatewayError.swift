@@ -34,9 +34,9 @@ package enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
 
     package var description: String {
         switch self {
-        case let .invalidURL(url): return "gateway URL '\(url)' is not ws://host[:port][/path] or wss://…"
+        case let .invalidURL(url): return "gateway URL '\(RedactedURL(url))' is not ws://host[:port][/path] or wss://…"
         case let .contextCreationFailed(reason): return "libwebsockets context creation failed: \(reason)"
-        case let .connectFailed(url, reason): return "connect to \(url) failed: \(reason)"
+        case let .connectFailed(url, reason): return "connect to \(RedactedURL(url)) failed: \(reason)"
         case let .connectionClosed(code): return "gateway connection closed" + (code.map { " (code \($0))" } ?? "")
         case let .tickTimeout(silent): return "no frame from the gateway for \(silent) ms (twice the tick interval); closed with 4000"
         case let .missingObserveScope(granted):

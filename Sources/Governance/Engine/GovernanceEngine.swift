@@ -77,6 +77,12 @@ package struct GovernanceEngine: Sendable {
     /// Responses still inside the audit grace period.
     package var pendingAuditCount: Int { pendingAudits.count }
 
+    /// MO§ES ledger append times held for the audit-before-response rule, over all agent
+    /// names (bounded; see `LedgerIndex`). O(names held).
+    package var retainedLedgerAppends: Int { ledger.retainedAppends }
+    /// Ledger agent names held now.
+    package var retainedLedgerAgents: Int { ledger.agentCount }
+
     /// What the engine made of one event.
     package enum Disposition: Sendable, Equatable {
         /// Judged (or recorded, for ledger lines and state changes).
@@ -313,7 +319,7 @@ package struct GovernanceEngine: Sendable {
         let found = LedgerIntegrityRule.judge(entry: entry, previousHash: lastLedgerHash, context: context)
         lastLedgerHash = entry.hash
         if let timestamp = entry.timestamp, !entry.agent.isEmpty {
-            ledger.record(agent: entry.agent, at: timestamp)
+            ledger.record(agent: entry.agent, at: timestamp, idleMs: policy.conversationIdleMs)
         }
         emit(found, into: &violations)
     }
