@@ -59,6 +59,8 @@ final class ClientSession {
     var lastFrameMicroseconds: Int64 = 0
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
+    /// Whether rx flow control is off on the current socket (reading paused).
+    var isReadingPaused = false
 
     // Handshake.
     var protocolOverride: Int?
@@ -211,6 +213,7 @@ final class ClientSession {
         historyInFlight.removeAll()
         subscribedSessions.removeAll()
         watchdogTimer.cancel()
+        isReadingPaused = false
         if hasBeenReady {
             for key in knownSessions where resyncReasons[key] == nil { resyncReasons[key] = .reconnect }
         }
@@ -246,6 +249,7 @@ final class ClientSession {
         peerCloseCode = nil
         assembler = MessageAssembler(limit: configuration.defaultMaxPayload)
         touch()
+        applyReadingPause()
         switch configuration.protocolMode {
         case .openclaw:
             phase = .awaitingChallenge
@@ -310,7 +314,25 @@ final class ClientSession {
         connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
     }
 
+    /// Makes the socket's rx flow control match what the owner asked (`setReadingPaused`).
+    /// Service thread only: lws flow control is not thread-safe.
+    func applyReadingPause() {
+        let wanted = client.isReadingPauseRequested.load(ordering: .sequentiallyConsistent)
+        guard let wsi, wanted != isReadingPaused else { return }
+        // Outside a callback on this wsi, so lws applies the change at once.
+        lws_rx_flow_control(wsi, wanted ? 0 : 1)
+        isReadingPaused = wanted
+        if wanted {
+            counters.readPauses.increment()
+            logger.warning("gateway reading paused: the store cannot write")
+        } else {
+            touch()
+            logger.notice("gateway reading resumed")
+        }
+    }
+
     func drainCommands() {
+        applyReadingPause()
         let queued = client.commands.withLock { queue in
             defer { queue.removeAll() }
             return queue
@@ -354,6 +376,10 @@ final class ClientSession {
 
     func checkLiveness() {
         guard let context, wsi != nil else { return }
+        if isReadingPaused {
+            // We stopped reading, so the silence is ours, not the gateway's.
+            touch()
+        }
         let silentMicroseconds = monotonicMicroseconds() - lastFrameMicroseconds
         let limitMicroseconds = Int64(silenceLimitMs) * 1000
         if silentMicroseconds >= limitMicroseconds {

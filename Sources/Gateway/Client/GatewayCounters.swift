@@ -33,6 +33,8 @@ package final class GatewayCounters: Sendable {
     let tickTimeouts = Atomic<Int>(0)
     /// RPCs answered with an error.
     let rpcFailures = Atomic<Int>(0)
+    /// Times reading from the socket was paused (the store could not write).
+    let readPauses = Atomic<Int>(0)
 
     package init() {}
 
@@ -41,6 +43,7 @@ package final class GatewayCounters: Sendable {
         package var framesIn = 0, bytesIn = 0, delivered = 0, malformed = 0, oversized = 0, duplicates = 0
         package var connectAttempts = 0, reconnects = 0, rejections = 0, gaps = 0, resyncs = 0
         package var resyncMessages = 0, resyncDuplicates = 0, tickTimeouts = 0, rpcFailures = 0
+        package var readPauses = 0
 
         /// Metric name and value pairs, `moses_gateway_<what>_total`.
         package var metrics: [(name: String, value: Int)] {
@@ -54,6 +57,7 @@ package final class GatewayCounters: Sendable {
                 ("moses_gateway_resync_messages_total", resyncMessages),
                 ("moses_gateway_resync_duplicates_total", resyncDuplicates),
                 ("moses_gateway_tick_timeouts_total", tickTimeouts), ("moses_gateway_rpc_failures_total", rpcFailures),
+                ("moses_gateway_read_pauses_total", readPauses),
             ]
         }
     }
@@ -67,7 +71,8 @@ package final class GatewayCounters: Sendable {
             rejections: rejections.load(ordering: .relaxed), gaps: gaps.load(ordering: .relaxed),
             resyncs: resyncs.load(ordering: .relaxed), resyncMessages: resyncMessages.load(ordering: .relaxed),
             resyncDuplicates: resyncDuplicates.load(ordering: .relaxed),
-            tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed)
+            tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed),
+            readPauses: readPauses.load(ordering: .relaxed)
         )
     }
 }
