@@ -40,8 +40,14 @@ extension MosesCoordinator {
                 Files: the device identity (created 0600 on first run) and the device token \
                 the gateway may issue, next to it.
 
-                Exit status: 0 after a signal, 1 when the store or identity cannot be opened, \
-                78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
+                While the store cannot write (full disk, I/O error, corrupt database), records \
+                are held in memory and retried, reading from the gateway is paused, and \
+                STATUS= and moses_store_degraded say so; at a stop in that state the \
+                violations go to the spool directory (--spool-dir) and are stored at the next start.
+
+                Exit status: 0 after a signal (also when violations were spooled), 1 when the \
+                store or identity cannot be opened, 74 (EX_IOERR) when violations could be \
+                neither stored nor spooled at stop, 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
                 Example:
@@ -63,6 +69,9 @@ extension MosesCoordinator {
 
         @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"))
         var db: String?
+
+        @Option(help: ArgumentHelp("Where violations go when the store cannot take them at stop, taken in at the next start (default: spool beside the store).", valueName: "dir"))
+        var spoolDir: String?
 
         @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"))
         var ledger: String?
@@ -97,6 +106,8 @@ extension MosesCoordinator {
             var tokenFile: String?
             var identityPath = "/var/lib/moses-coordinator/identity.json"
             var databasePath = "/var/lib/moses-coordinator/audit.db"
+            /// nil: `spool` beside the database.
+            var spoolDirectory: String?
             var ledgerPath: String?
             var statePath: String?
             var policy = Policy()
@@ -118,6 +129,7 @@ extension MosesCoordinator {
                 settings.tokenFile = loaded.gateway.tokenFile
                 settings.identityPath = loaded.gateway.identityPath
                 settings.databasePath = loaded.store.path
+                settings.spoolDirectory = loaded.store.spoolDir
                 settings.ledgerPath = loaded.moses.ledgerPath
                 settings.statePath = loaded.moses.statePath
                 settings.policy = loaded.policy
@@ -134,6 +146,7 @@ extension MosesCoordinator {
             if let tokenFile { settings.tokenFile = tokenFile }
             if let identity { settings.identityPath = identity }
             if let db { settings.databasePath = db }
+            if let spoolDir { settings.spoolDirectory = spoolDir }
             if let ledger { settings.ledgerPath = ledger }
             if let state { settings.statePath = state }
             return settings
@@ -156,11 +169,19 @@ extension MosesCoordinator {
                 : try DeliveryWorker(path: settings.databasePath, configuration: notify, logger: logger)
             settings.writer.notificationChannels = notify.channels
             if settings.appendsToLedger { settings.writer.mosesLedgerPath = settings.ledgerPath }
-            let writer = try AuditWriter(path: settings.databasePath, configuration: settings.writer, logger: logger) { batch in
-                // Told only once the batch is on disk.
-                for violation in batch.violations { ViolationLog.log(violation, to: logger) }
-                if !batch.violations.isEmpty { delivery?.wake() }
-            }
+            settings.writer.spoolDirectory = settings.spoolDirectory ?? Self.spoolDirectory(besideStore: settings.databasePath)
+            let systemd = SystemdNotifier.fromProcessEnvironment()
+            // While the store cannot write: gateway reading paused, STATUS= says so.
+            let storeHealth = StoreHealthRelay { line in try? systemd.notify(.status(line)) }
+            let writer = try AuditWriter(
+                path: settings.databasePath, configuration: settings.writer, logger: logger,
+                onDurable: { batch in
+                    // Told only once the batch is on disk.
+                    for violation in batch.violations { ViolationLog.log(violation, to: logger) }
+                    if !batch.violations.isEmpty { delivery?.wake() }
+                },
+                onHealthChange: storeHealth.storeChanged
+            )
             // The MO§ES files: the initial state before judging anything, then changes.
             let pipelineBox = PipelineBox()
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
@@ -180,12 +201,11 @@ extension MosesCoordinator {
                 print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(settings.gatewayURL): ok")
                 return
             }
-            let systemd = SystemdNotifier.fromProcessEnvironment()
             let pipeline = GatewayPipeline(
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 capture: recorder,
                 onStatus: { status in
-                    try? systemd.notify(.status(Self.statusLine(status)))
+                    try? systemd.notify(.status(storeHealth.decorate(Self.statusLine(status))))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
@@ -199,6 +219,7 @@ extension MosesCoordinator {
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
+            storeHealth.attach(client)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
                     Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
@@ -247,8 +268,18 @@ extension MosesCoordinator {
             client.stop()
             watcher?.stop()
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
-            try pipeline.finish()
-            try writer.close()
+            do {
+                try pipeline.finish()
+            } catch {
+                // The store cannot write: what is held is written or spooled by close().
+                logger.error("final flush failed; records are held for the spool", metadata: ["error": "\(error)"])
+            }
+            do {
+                try writer.close()
+            } catch {
+                logger.critical("violations could be neither stored nor spooled", metadata: ["error": "\(error)"])
+                throw ExitCode(Self.exitUnstoredViolations)
+            }
             delivery?.stop()
             metrics?.stop()
             let counters = client.counters.snapshot
@@ -298,6 +329,8 @@ extension MosesCoordinator {
             snapshot.add(named: writer.counters.named)
             snapshot.add("moses_store_queue_depth", value: Double(writer.queueDepth))
             snapshot.add("moses_store_batch_latency_seconds", value: Double(writer.counters.lastBatchMicroseconds) / 1e6)
+            snapshot.add("moses_store_degraded", value: writer.counters.isDegraded ? 1 : 0)
+            snapshot.add("moses_store_held_records", value: Double(writer.counters.heldNow))
             if case .ready = client.currentStatus {
                 snapshot.add("moses_gateway_connected", value: 1)
             } else {
@@ -312,6 +345,15 @@ extension MosesCoordinator {
 
         /// How often retention runs (at start, then hourly).
         static let retentionIntervalMs: Int64 = 3_600_000
+
+        /// The exit status when violations could be neither stored nor spooled (EX_IOERR).
+        static let exitUnstoredViolations: Int32 = 74
+
+        /// The default spool directory: `spool` in the store's directory.
+        static func spoolDirectory(besideStore databasePath: String) -> String {
+            guard let slash = databasePath.lastIndex(of: "/") else { return "spool" }
+            return String(databasePath[..<slash]) + "/spool"
+        }
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
         static let haltByte: UInt8 = 255
