@@ -222,3 +222,53 @@ final class ProducerThread: @unchecked Sendable {
         if let handle { pthread_join(handle, nil) }
     }
 }
+
+/// A corrupt store ("database disk image is malformed") is a failure like a full disk: the
+/// violations are held, not lost, and spooled at stop for a restored store to take in.
+@Suite struct CorruptStoreTests {
+    @Test func aCorruptIndexHoldsViolationsAndTheSpoolCarriesThemToARestoredStore() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let spool = directory.file("spool")
+        let filled = try AuditWriter(path: path, logger: Fixtures.logger)
+        for index in 0..<2_000 { _ = filled.enqueue(.violation(Fixtures.violation(index))) }
+        try filled.close()
+        // Overwrite the root page of the violations' identity index: the schema still reads,
+        // every insert of a violation meets the damage.
+        let (rootPage, pageSize) = try {
+            // Everything into the main file first, so that no WAL copy of the page hides the damage.
+            let database = try Database(path: path, mode: .writer)
+            try database.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            let root = try database.singleInteger(sql: "SELECT rootpage FROM sqlite_master WHERE name = 'idx_violations_identity'")!
+            return (root, try database.singleInteger(sql: "PRAGMA page_size")!)
+        }()
+        let descriptor = open(path, O_WRONLY)
+        #expect(descriptor >= 0)
+        let garbage = [UInt8](repeating: 0xFF, count: Int(pageSize))
+        #expect(garbage.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t((rootPage - 1) * pageSize)) } == Int(pageSize))
+        close(descriptor)
+
+        var configuration = AuditWriter.Configuration()
+        configuration.spoolDirectory = spool
+        let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
+        for index in 5_000..<5_100 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
+        #expect(waitUntil { writer.isDegraded })
+        #expect {
+            try writer.flush()
+        } throws: { error in
+            (error as? DatabaseError)?.code ~= .corrupt
+        }
+        try writer.close()
+        #expect(writer.counters.spooled == 100)
+
+        // The operator moves the damaged store aside; the new one takes the spool in.
+        let restored = directory.file("restored.db")
+        let next = try AuditWriter(path: restored, configuration: configuration, logger: Fixtures.logger)
+        try next.flush()
+        try next.close()
+        let reader = try AuditDatabase.openReader(path: restored)
+        #expect(try reader.count("violations") == 100)
+        #expect(try reader.singleInteger(sql: "SELECT min(ts) FROM violations") == Fixtures.violation(5_000).at)
+        #expect(ViolationSpool(directory: spool).load().files.isEmpty)
+    }
+}
