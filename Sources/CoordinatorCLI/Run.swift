@@ -169,7 +169,8 @@ extension MosesCoordinator {
                 : try DeliveryWorker(path: settings.databasePath, configuration: notify, logger: logger)
             settings.writer.notificationChannels = notify.channels
             if settings.appendsToLedger { settings.writer.mosesLedgerPath = settings.ledgerPath }
-            settings.writer.spoolDirectory = settings.spoolDirectory ?? Self.spoolDirectory(besideStore: settings.databasePath)
+            // A dry run leaves the spool (and its reserved room) to the real start.
+            settings.writer.spoolDirectory = dryRun ? nil : settings.spoolDirectory ?? Self.spoolDirectory(besideStore: settings.databasePath)
             let systemd = SystemdNotifier.fromProcessEnvironment()
             // While the store cannot write: gateway reading paused, STATUS= says so.
             let storeHealth = StoreHealthRelay { line in try? systemd.notify(.status(line)) }
