@@ -329,7 +329,7 @@ private final class SchemaReader {
 
     private func readStore(_ node: Node, into store: inout StoreSettings) {
         guard let map = mapping(node, at: "store", keys: [
-            "path", "batch_rows", "batch_ms", "queue_capacity", "overflow", "retention_days",
+            "path", "batch_rows", "batch_ms", "queue_capacity", "overflow", "retention_days", "spool_dir",
         ]) else { return }
         if let value = map["path"], let path = path(value, at: "store.path") { store.path = path }
         if let value = map["batch_rows"], let rows = integer(value, at: "store.batch_rows", in: 1...100_000) {
@@ -349,6 +349,7 @@ private final class SchemaReader {
                       "unknown overflow policy \"\(name)\"; expected one of \(Self.list(OverflowPolicy.allCases.map(\.rawValue)))")
             }
         }
+        if let value = map["spool_dir"] { store.spoolDir = optionalPath(value, at: "store.spool_dir") }
         if let value = map["retention_days"], let days = integer(value, at: "store.retention_days", in: 0...36_500) {
             store.retentionDays = Int(days)
         }

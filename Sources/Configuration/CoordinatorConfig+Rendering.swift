@@ -79,6 +79,7 @@ extension CoordinatorConfig {
                 ("queue_capacity", .integer(Int64(store.queueCapacity))),
                 ("overflow", .string(store.overflow.rawValue)),
                 ("retention_days", .integer(Int64(store.retentionDays))),
+                ("spool_dir", store.spoolDir.map(ConfigValue.string) ?? .null),
             ])),
             ("notifications", .map([
                 ("webhook_url", notifications.webhookURL.map { .string(Self.redactingCredentials(in: $0)) } ?? .null),

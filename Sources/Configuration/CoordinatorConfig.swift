@@ -107,7 +107,7 @@ package struct MosesSettings: Sendable, Equatable {
 package enum OverflowPolicy: String, Sendable, CaseIterable {
     /// The producer waits for room: nothing is dropped, the gateway reader may stall.
     case block
-    /// The newest event is dropped and counted: the reader never stalls.
+    /// The newest observation is dropped and counted; violations are never dropped.
     case drop
 }
 
@@ -123,6 +123,9 @@ package struct StoreSettings: Sendable, Equatable {
     package var queueCapacity: Int = 65_536
     /// What happens when the queue is full.
     package var overflow: OverflowPolicy = .block
+    /// Where violations go when the store cannot take them at stop (full disk, corrupt
+    /// store); taken in at the next start. nil: `spool` beside the database file.
+    package var spoolDir: String?
     /// Days after which stored events are pruned; violations are kept. 0 keeps everything.
     package var retentionDays: Int = 0
 

@@ -46,9 +46,15 @@ extension MosesCoordinator {
                 corruption is logged at error, shown in STATUS= and as moses_store_corrupt; \
                 --dry-run fails on it.
 
-                Exit status: 0 after a signal, 1 when the store or identity cannot be opened \
-                (or, with --dry-run, the store fails its check), \
-                78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
+                While the store cannot write (full disk, I/O error, corrupt database), records \
+                are held in memory and retried, reading from the gateway is paused, and \
+                STATUS= and moses_store_degraded say so; at a stop in that state the \
+                violations go to the spool directory (--spool-dir) and are stored at the next start.
+
+                Exit status: 0 after a signal (also when violations were spooled), 1 when the \
+                store or identity cannot be opened (or, with --dry-run, the store fails its \
+                check), 74 (EX_IOERR) when violations could be neither stored nor spooled at \
+                stop, 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
                 Example:
@@ -70,6 +76,9 @@ extension MosesCoordinator {
 
         @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"))
         var db: String?
+
+        @Option(help: ArgumentHelp("Where violations go when the store cannot take them at stop, taken in at the next start (default: spool beside the store).", valueName: "dir"))
+        var spoolDir: String?
 
         @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"))
         var ledger: String?
@@ -110,6 +119,8 @@ extension MosesCoordinator {
             var tokenFile: String?
             var identityPath = "/var/lib/moses-coordinator/identity.json"
             var databasePath = "/var/lib/moses-coordinator/audit.db"
+            /// nil: `spool` beside the database.
+            var spoolDirectory: String?
             var ledgerPath: String?
             var statePath: String?
             var policy = Policy()
@@ -133,6 +144,7 @@ extension MosesCoordinator {
                 settings.tokenFile = loaded.gateway.tokenFile
                 settings.identityPath = loaded.gateway.identityPath
                 settings.databasePath = loaded.store.path
+                settings.spoolDirectory = loaded.store.spoolDir
                 settings.ledgerPath = loaded.moses.ledgerPath
                 settings.statePath = loaded.moses.statePath
                 settings.policy = loaded.policy
@@ -151,6 +163,7 @@ extension MosesCoordinator {
             if let tokenFile { settings.tokenFile = tokenFile }
             if let identity { settings.identityPath = identity }
             if let db { settings.databasePath = db }
+            if let spoolDir { settings.spoolDirectory = spoolDir }
             if let ledger { settings.ledgerPath = ledger }
             if let state { settings.statePath = state }
             return settings
@@ -173,11 +186,20 @@ extension MosesCoordinator {
                 : try DeliveryWorker(path: settings.databasePath, configuration: notify, logger: logger)
             settings.writer.notificationChannels = notify.channels
             if settings.appendsToLedger { settings.writer.mosesLedgerPath = settings.ledgerPath }
-            let writer = try AuditWriter(path: settings.databasePath, configuration: settings.writer, logger: logger) { batch in
-                // Told only once the batch is on disk.
-                for violation in batch.violations { ViolationLog.log(violation, to: logger) }
-                if !batch.violations.isEmpty { delivery?.wake() }
-            }
+            // A dry run leaves the spool (and its reserved room) to the real start.
+            settings.writer.spoolDirectory = dryRun ? nil : settings.spoolDirectory ?? Self.spoolDirectory(besideStore: settings.databasePath)
+            let systemd = SystemdNotifier.fromProcessEnvironment()
+            // While the store cannot write: gateway reading paused, STATUS= says so.
+            let storeHealth = StoreHealthRelay { line in try? systemd.notify(.status(line)) }
+            let writer = try AuditWriter(
+                path: settings.databasePath, configuration: settings.writer, logger: logger,
+                onDurable: { batch in
+                    // Told only once the batch is on disk.
+                    for violation in batch.violations { ViolationLog.log(violation, to: logger) }
+                    if !batch.violations.isEmpty { delivery?.wake() }
+                },
+                onHealthChange: storeHealth.storeChanged
+            )
             // The MO§ES files: the initial state before judging anything, then changes.
             let pipelineBox = PipelineBox()
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
@@ -195,6 +217,7 @@ extension MosesCoordinator {
             // The store's pages (bounded quick_check) and its chain from the last verified row.
             let integrity = try StoreIntegrityMonitor(path: settings.databasePath, schedule: storeCheckSchedule, logger: logger)
             let storeCheck = integrity.checkAtStart()
+            storeHealth.attach(integrity)
             if dryRun {
                 integrity.stop()
                 try writer.close()
@@ -202,14 +225,14 @@ extension MosesCoordinator {
                 print("run: store \(settings.databasePath), identity \(deviceIdentity.id), token \(token == nil ? "absent" : "present"), gateway \(RedactedURL(settings.gatewayURL)): ok")
                 return
             }
-            let systemd = SystemdNotifier.fromProcessEnvironment()
             integrity.start { report in try? systemd.notify(.status("audit store corrupt: \(report)")) }
             let pipeline = GatewayPipeline(
                 engine: GovernanceEngine(policy: settings.policy, state: initialState), writer: writer, logger: logger,
                 capture: recorder,
                 onStatus: { status in
-                    // A corrupt store stays in STATUS= whatever the connection does.
-                    try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + Self.statusLine(status)))
+                    // A corrupt or unwritable store stays in STATUS= whatever the connection does.
+                    let line = storeHealth.decorate(Self.statusLine(status))
+                    try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + line))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
             )
@@ -230,6 +253,7 @@ extension MosesCoordinator {
             configuration.restartResync = resume.resync
             pipeline.resumeCycles(of: resume.activity.conversations)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
+            storeHealth.attach(client)
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
                     Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity, files: watcher)
@@ -281,9 +305,19 @@ extension MosesCoordinator {
             // The files' counters reach the store's stats view as the engine's do: at stop.
             if let watcher { _ = writer.enqueue(.counters(CountersSnapshot(at: WallClock.milliseconds(), values: watcher.counters.metrics))) }
             pipeline.recordDaemonEvent(.stop, detail: isHalted ? "gateway refused the credentials" : "signal \(signal)")
-            try pipeline.finish()
-            try writer.close()
             integrity.stop()
+            do {
+                try pipeline.finish()
+            } catch {
+                // The store cannot write: what is held is written or spooled by close().
+                logger.error("final flush failed; records are held for the spool", metadata: ["error": "\(error)"])
+            }
+            do {
+                try writer.close()
+            } catch {
+                logger.critical("violations could be neither stored nor spooled", metadata: ["error": "\(error)"])
+                throw ExitCode(Self.exitUnstoredViolations)
+            }
             delivery?.stop()
             metrics?.stop()
             let counters = client.counters.snapshot
@@ -334,6 +368,8 @@ extension MosesCoordinator {
             snapshot.add(named: writer.counters.named)
             snapshot.add("moses_store_queue_depth", value: Double(writer.queueDepth))
             snapshot.add("moses_store_batch_latency_seconds", value: Double(writer.counters.lastBatchMicroseconds) / 1e6)
+            snapshot.add("moses_store_degraded", value: writer.counters.isDegraded ? 1 : 0)
+            snapshot.add("moses_store_held_records", value: Double(writer.counters.heldNow))
             if case .ready = client.currentStatus {
                 snapshot.add("moses_gateway_connected", value: 1)
             } else {
@@ -360,6 +396,15 @@ extension MosesCoordinator {
 
         /// How often retention runs (at start, then hourly).
         static let retentionIntervalMs: Int64 = 3_600_000
+
+        /// The exit status when violations could be neither stored nor spooled (EX_IOERR).
+        static let exitUnstoredViolations: Int32 = 74
+
+        /// The default spool directory: `spool` in the store's directory.
+        static func spoolDirectory(besideStore databasePath: String) -> String {
+            guard let slash = databasePath.lastIndex(of: "/") else { return "spool" }
+            return String(databasePath[..<slash]) + "/spool"
+        }
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
         static let haltByte: UInt8 = 255

@@ -87,34 +87,6 @@ import TestSupport
         try writer.close()
     }
 
-    @Test func dropPolicyCountsEveryDropAndKeepsWhatItAccepted() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        _ = try AuditDatabase.openWriter(path: path)
-        // Another connection holds the write lock, so the writer's first batch waits.
-        let blocker = try Database(path: path, mode: .writer)
-        try blocker.execute(sql: "BEGIN IMMEDIATE")
-        var configuration = AuditWriter.Configuration()
-        configuration.batchSize = 1
-        configuration.queueCapacity = 2
-        configuration.overflowPolicy = .drop
-        configuration.busyTimeoutMs = 60_000
-        let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        #expect(writer.enqueue(.violation(Fixtures.violation(1))) == .accepted)
-        #expect(waitUntil { writer.queueDepth == 0 })  // taken into the stuck batch
-        #expect(writer.enqueue(.violation(Fixtures.violation(2))) == .accepted)
-        #expect(writer.enqueue(.violation(Fixtures.violation(3))) == .accepted)
-        #expect(writer.enqueue(.violation(Fixtures.violation(4))) == .dropped)
-        #expect(writer.enqueue(.violation(Fixtures.violation(5))) == .dropped)
-        #expect(writer.counters.dropped == 2)
-        try blocker.execute(sql: "ROLLBACK")
-        try writer.close()
-        let reader = try AuditDatabase.openReader(path: path)
-        #expect(try reader.count("violations") == 3)
-        #expect(try reader.singleInteger(sql: "SELECT value FROM counters WHERE name = 'moses_store_dropped_total'") == 2)
-        #expect(writer.enqueue(.violation(Fixtures.violation(6))) == .closed)
-    }
-
     @Test func blockPolicyWaitsForRoomAndLosesNothing() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("store.db")
@@ -127,34 +99,6 @@ import TestSupport
         try writer.close()
         #expect(writer.counters.dropped == 0)
         #expect(try AuditDatabase.openReader(path: path).count("violations") == 500)
-    }
-
-    /// Past the size cap every batch fails with SQLITE_FULL: reported by flush, counted, and
-    /// never half-applied.
-    @Test func aFullDatabaseFailsWholeBatchesAndReportsThem() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        _ = try AuditDatabase.openWriter(path: path)
-        var configuration = AuditWriter.Configuration()
-        configuration.batchSize = 100
-        configuration.maxAttempts = 2
-        configuration.retryDelayMs = 1
-        configuration.maxPageCount = Int(try Database(path: path, mode: .writer).singleInteger(sql: "PRAGMA page_count")!) + 8
-        let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        for index in 0..<2_000 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
-        #expect {
-            try writer.flush()
-        } throws: { error in
-            (error as? DatabaseError)?.code ~= .full
-        }
-        try? writer.close()
-        let counters = writer.counters
-        #expect(counters.failedBatches > 0)
-        #expect(counters.retries > 0)
-        #expect(counters.written + counters.failedRecords == 2_000)
-        let stored = try AuditDatabase.openReader(path: path).count("violations")
-        #expect(stored == Int64(counters.written))
-        #expect(stored % 100 == 0)
     }
 
     @Test func openingBadFilesIsAClearError() throws {

@@ -83,6 +83,7 @@ struct ConfigLoaderTests {
               queue_capacity: 100
               overflow: drop
               retention_days: 30
+              spool_dir: /tmp/spool
             notifications:
               webhook_url: https://hooks.example/abc?k=v
               exec_program: /usr/local/bin/notify
@@ -107,7 +108,7 @@ struct ConfigLoaderTests {
         #expect(config.policy.role(ofAgent: "MAIN") == .primary)
         var store = StoreSettings()
         store.path = "/tmp/a.db"; store.batchRows = 10; store.batchMs = 5
-        store.queueCapacity = 100; store.overflow = .drop; store.retentionDays = 30
+        store.queueCapacity = 100; store.overflow = .drop; store.retentionDays = 30; store.spoolDir = "/tmp/spool"
         #expect(config.store == store)
         #expect(config.notifications == NotificationSettings(
             webhookURL: "https://hooks.example/abc?k=v", execProgram: "/usr/local/bin/notify", suppressionWindowMs: 0))

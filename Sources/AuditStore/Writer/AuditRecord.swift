@@ -22,6 +22,14 @@ package enum AuditRecord: Sendable, Equatable {
     /// changes, delivered notifications) recorded before `before` (ms). Violations and the
     /// hash-chained ledger are never pruned.
     case prune(before: Int64)
+
+    /// True for a violation: the one kind of record the writer never drops (overflow, a full
+    /// hold) and spools when the store cannot take it at stop. Every other kind is an
+    /// observation the monitor can afford to lose and count.
+    package var isViolation: Bool {
+        if case .violation = self { return true }
+        return false
+    }
 }
 
 /// A response as the store keeps it.

@@ -59,6 +59,8 @@ final class ClientSession {
     var lastFrameMicroseconds: Int64 = 0
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
+    /// Whether rx flow control is off on the current socket (reading paused).
+    var isReadingPaused = false
 
     // Handshake.
     var protocolOverride: Int?
@@ -248,6 +250,7 @@ final class ClientSession {
         watchdogTimer.cancel()
         // A restart resync cut short is asked again (its boundaries and batch stay).
         for key in restartAwaiting { resyncReasons[key] = .restart }
+        isReadingPaused = false
         if hasBeenReady {
             for key in knownSessions where resyncReasons[key] == nil { resyncReasons[key] = .reconnect }
         }
@@ -283,6 +286,7 @@ final class ClientSession {
         peerCloseCode = nil
         assembler = MessageAssembler(limit: configuration.defaultMaxPayload)
         touch()
+        applyReadingPause()
         switch configuration.protocolMode {
         case .openclaw:
             phase = .awaitingChallenge
@@ -347,7 +351,25 @@ final class ClientSession {
         connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
     }
 
+    /// Makes the socket's rx flow control match what the owner asked (`setReadingPaused`).
+    /// Service thread only: lws flow control is not thread-safe.
+    func applyReadingPause() {
+        let wanted = client.isReadingPauseRequested.load(ordering: .sequentiallyConsistent)
+        guard let wsi, wanted != isReadingPaused else { return }
+        // Outside a callback on this wsi, so lws applies the change at once.
+        lws_rx_flow_control(wsi, wanted ? 0 : 1)
+        isReadingPaused = wanted
+        if wanted {
+            counters.readPauses.increment()
+            logger.warning("gateway reading paused: the store cannot write")
+        } else {
+            touch()
+            logger.notice("gateway reading resumed")
+        }
+    }
+
     func drainCommands() {
+        applyReadingPause()
         let queued = client.commands.withLock { queue in
             defer { queue.removeAll() }
             return queue
@@ -391,6 +413,10 @@ final class ClientSession {
 
     func checkLiveness() {
         guard let context, wsi != nil else { return }
+        if isReadingPaused {
+            // We stopped reading, so the silence is ours, not the gateway's.
+            touch()
+        }
         let silentMicroseconds = monotonicMicroseconds() - lastFrameMicroseconds
         let limitMicroseconds = Int64(silenceLimitMs) * 1000
         if silentMicroseconds >= limitMicroseconds {

@@ -64,6 +64,8 @@ package final class GatewayClient: Sendable {
     let thread = ServiceThread()
     let status = Mutex<GatewayStatus>(.stopped(reason: nil))
     let commands = Mutex<[ClientCommand]>([])
+    /// What the owner wants: reading from the socket paused (see `setReadingPaused`).
+    let isReadingPauseRequested = Atomic<Bool>(false)
 
     /// Commands other threads queue for the service thread (bounded).
     enum ClientCommand: Sendable {
@@ -123,6 +125,17 @@ package final class GatewayClient: Sendable {
         }
         if accepted { thread.ringDoorbell() }
         return accepted
+    }
+
+    /// Pauses (true) or resumes (false) reading from the gateway's socket: WebSocket flow
+    /// control (`lws_rx_flow_control`), applied on the service thread at its next wake-up
+    /// and kept across reconnects. While paused, the socket's buffers fill and the gateway
+    /// buffers or drops on its side; a run whose frames it dropped shows a `seq` gap once
+    /// reading resumes, which the gap resync reads back from `chat.history`. The liveness
+    /// watchdog does not count a paused stretch as silence. Any thread.
+    package func setReadingPaused(_ paused: Bool) {
+        isReadingPauseRequested.store(paused, ordering: .sequentiallyConsistent)
+        thread.ringDoorbell()
     }
 
     func report(_ newStatus: GatewayStatus) {

@@ -38,6 +38,8 @@ package final class GatewayCounters: Sendable {
     let tickTimeouts = Atomic<Int>(0)
     /// RPCs answered with an error.
     let rpcFailures = Atomic<Int>(0)
+    /// Times reading from the socket was paused (the store could not write).
+    let readPauses = Atomic<Int>(0)
 
     package init() {}
 
@@ -46,7 +48,7 @@ package final class GatewayCounters: Sendable {
         package var framesIn = 0, bytesIn = 0, delivered = 0, malformed = 0, oversized = 0, duplicates = 0
         package var connectAttempts = 0, reconnects = 0, rejections = 0, gaps = 0, resyncs = 0
         package var resyncMessages = 0, resyncDuplicates = 0, tickTimeouts = 0, rpcFailures = 0
-        package var restartResyncs = 0, restartJudgedRows = 0
+        package var restartResyncs = 0, restartJudgedRows = 0, readPauses = 0
 
         /// Metric name and value pairs, `moses_gateway_<what>_total`.
         package var metrics: [(name: String, value: Int)] {
@@ -62,6 +64,7 @@ package final class GatewayCounters: Sendable {
                 ("moses_gateway_tick_timeouts_total", tickTimeouts), ("moses_gateway_rpc_failures_total", rpcFailures),
                 ("moses_gateway_restart_resyncs_total", restartResyncs),
                 ("moses_gateway_restart_judged_rows_total", restartJudgedRows),
+                ("moses_gateway_read_pauses_total", readPauses),
             ]
         }
     }
@@ -76,7 +79,8 @@ package final class GatewayCounters: Sendable {
             resyncs: resyncs.load(ordering: .relaxed), resyncMessages: resyncMessages.load(ordering: .relaxed),
             resyncDuplicates: resyncDuplicates.load(ordering: .relaxed),
             tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed),
-            restartResyncs: restartResyncs.load(ordering: .relaxed), restartJudgedRows: restartJudgedRows.load(ordering: .relaxed)
+            restartResyncs: restartResyncs.load(ordering: .relaxed), restartJudgedRows: restartJudgedRows.load(ordering: .relaxed),
+            readPauses: readPauses.load(ordering: .relaxed)
         )
     }
 }

@@ -1,0 +1,34 @@
+import Testing
+@testable import Gateway
+@testable import WireFormats
+
+/// Pausing reading from the gateway (the store cannot write): nothing is delivered while
+/// paused, the pause is not mistaken for a silent gateway, and everything sent meanwhile
+/// arrives once reading resumes.
+@Suite(.serialized) struct GatewayFlowControlTests {
+    static let session = "agent:primary:discord:group:9"
+
+    @Test func aPausedClientReadsNothingUntilResumedAndKeepsTheConnection() async throws {
+        // Ticks every 100 ms: a watchdog counting the pause as silence would close in ~200 ms.
+        let harness = try Harness(simulator: Harness.simulatorConfiguration(tickIntervalMs: 100))
+        defer { harness.stop() }
+        #expect(await waitUntil { harness.simulator.observations.readyClients == 1 })
+        harness.client.setReadingPaused(true)
+        #expect(await waitUntil { harness.client.counters.snapshot.readPauses == 1 })
+        harness.simulator.play([
+            .send(json: Frames.chatFinal(run: "run-while-paused", seq: 2, session: Self.session, text: "held back"))!,
+        ])
+        // Proving that nothing arrives takes time: several watchdog periods.
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(harness.sink.count(containing: "run-while-paused") == 0)
+        #expect(harness.client.counters.snapshot.tickTimeouts == 0)
+
+        harness.client.setReadingPaused(false)
+        #expect(await waitUntil { harness.sink.count(containing: "run-while-paused") == 1 })
+        let counters = harness.client.counters.snapshot
+        #expect(counters.tickTimeouts == 0)
+        #expect(counters.reconnects == 0)
+        #expect(counters.readPauses == 1)
+        #expect(counters.metrics.contains { $0.name == "moses_gateway_read_pauses_total" && $0.value == 1 })
+    }
+}
