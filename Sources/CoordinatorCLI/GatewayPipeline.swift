@@ -122,14 +122,19 @@ final class GatewayPipeline: GatewaySink {
         state.withLock { $0.engine.seedLedgerChain(tip: hash) }
     }
 
-    /// Resumes the open cycles the store recorded before the last stop (see
-    /// `GovernanceEngine.resumeCycle(ofConversation:cyclePosition:lastSeen:)`).
-    func resumeCycles(of conversations: [JudgedActivity.Conversation]) {
+    /// Resumes what the store recorded before the last stop: the open cycles (see
+    /// `GovernanceEngine.resumeCycle(ofConversation:cyclePosition:lastSeen:)`), then each
+    /// session's last judged response.
+    func resume(_ activity: JudgedActivity) {
         state.withLock { state in
-            for conversation in conversations {
+            for conversation in activity.conversations {
                 state.engine.resumeCycle(
                     ofConversation: conversation.conversation, cyclePosition: conversation.cyclePosition,
                     lastSeen: conversation.lastSeen)
+            }
+            for session in activity.sessions.values {
+                guard let ref = SessionRef(sessionKey: session.sessionKey) else { continue }
+                state.engine.resumeLastResponse(of: ref, at: session.lastResponseAt)
             }
         }
     }

@@ -1,6 +1,7 @@
 import AuditStore
 import Gateway
 import Logging
+import MosesFiles
 
 /// Where `run` picks up after a restart: what the store judged last, as the gateway
 /// client's restart resync and the engine's open cycles.
@@ -42,6 +43,15 @@ struct RestartResume {
         } catch {
             logger.error("cannot read what was judged before the last stop; the downtime is not re-read", metadata: ["error": "\(error)"])
             return RestartResume(activity: JudgedActivity())
+        }
+    }
+
+    /// Where the ledger tail picks up.
+    var ledgerResume: LedgerTail.ResumePoint? {
+        switch activity.ledgerResume {
+        case .at(let hash)?: .at(hash: hash)
+        case .after(let hash)?: .after(hash: hash)
+        case nil: nil
         }
     }
 

@@ -251,7 +251,7 @@ extension MosesCoordinator {
                 databasePath: settings.databasePath, windowMs: settings.restartResyncWindowMs,
                 conversationLimit: settings.restartResyncConversations, historyLimit: configuration.historyLimit, logger: logger)
             configuration.restartResync = resume.resync
-            pipeline.resumeCycles(of: resume.activity.conversations)
+            pipeline.resume(resume.activity)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             storeHealth.attach(client)
             let metrics = try settings.metricsAddress.map { address in
@@ -266,7 +266,7 @@ extension MosesCoordinator {
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
             }
             delivery?.start()
-            watcher?.start()
+            watcher?.start(resumingLedger: resume.ledgerResume)
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }

@@ -61,6 +61,14 @@ package final class LedgerTail {
     private var isSkippingExisting = false
     /// The last non-blank line seen while skipping, parsed once at the end for the tip.
     private var lastExistingLine: [UInt8]?
+    /// Where a restart picks up, if it does.
+    private let resume: ResumePoint?
+    /// Where reading goes on, the line number before it, and the chain tip there, once the
+    /// skip has seen the resume line.
+    private var resumeFound: (offset: off_t, line: Int, tip: String)?
+    /// The file offsets of the line being finished: where it starts and just past its newline.
+    private var lineStartOffset: off_t = 0
+    private var lineEndOffset: off_t = 0
     /// The file's first bytes when they were read, to notice a rewrite that a size check misses.
     private var head: [UInt8] = []
     private static let headLength = 64
@@ -70,12 +78,35 @@ package final class LedgerTail {
     ///   - fromStart: read what the file already holds as new lines (tests, replays of a
     ///     whole file); otherwise skip to its end, keeping only the tip hash, so a restart
     ///     does not judge old lines again.
-    package init(path: String, fromStart: Bool = false) {
+    ///   - resume: after a restart, the line to read again from (or the last line read
+    ///     before the stop), so that what agents appended while the daemon was down is
+    ///     judged. When no line has that hash (rotated, rewritten) the tail skips to the end
+    ///     as without it.
+    package init(path: String, fromStart: Bool = false, resume: ResumePoint? = nil) {
         self.path = path
+        self.resume = resume
         if reopen() && !fromStart {
             skipExistingContent()
         }
     }
+
+    /// Where reading resumes after a restart, named by a line's own `hash`.
+    package enum ResumePoint: Sendable, Equatable {
+        /// Read again from this line on.
+        case at(hash: String)
+        /// Read the lines after this one.
+        case after(hash: String)
+
+        var hash: String {
+            switch self {
+            case .at(let hash), .after(let hash): hash
+            }
+        }
+    }
+
+    /// The first line read as new because it follows the resume point; nil when the tail
+    /// skipped to the end.
+    package private(set) var resumedFromLine: Int?
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
@@ -100,6 +131,7 @@ package final class LedgerTail {
             // misses a truncation followed by appends past the old size before we looked.
             counters.truncations += 1
             offset = 0
+            lineStartOffset = 0
             lineNumber = 0
             pending.removeAll()
             isSkippingLongLine = false
@@ -128,6 +160,7 @@ package final class LedgerTail {
         if descriptor >= 0 { close(descriptor) }
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         offset = 0
+        lineStartOffset = 0
         lineNumber = 0
         pending.removeAll()
         isSkippingLongLine = false
@@ -157,12 +190,41 @@ package final class LedgerTail {
         isSkippingExisting = true
         defer { isSkippingExisting = false }
         readLines { _ in }
-        if let lastLine = lastExistingLine {
+        if let found = resumeFound, found.offset < offset {
+            // Go back to the resume point: the rest is read as new.
+            offset = found.offset
+            lineNumber = found.line
+            pending.removeAll()
+            isSkippingLongLine = false
+            tipHash = found.tip
+            resumedFromLine = found.line + 1
+        } else if let lastLine = lastExistingLine {
             tipHash = try? lastLine.withUnsafeBytes { bytes in
                 try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber).hash
             }
         }
         lastExistingLine = nil
+        resumeFound = nil
+    }
+
+    /// While skipping: notes the line whose own `hash` is the resume point's (the next line
+    /// holds the same text as its `previous_hash`, so a byte match alone is not enough).
+    private func noteResumePoint() {
+        guard let resume, containsBytes(pending, Array(resume.hash.utf8)) else { return }
+        let entry = try? pending.withUnsafeBytes { bytes in
+            try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber)
+        }
+        guard let entry, entry.hash == resume.hash else { return }
+        switch resume {
+        case .at: resumeFound = (lineStartOffset, lineNumber - 1, entry.previousHash)
+        case .after: resumeFound = (lineEndOffset, lineNumber, entry.hash)
+        }
+    }
+
+    private func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.withUnsafeBufferPointer { text in
+            needle.withUnsafeBufferPointer { TextSearch.firstIndex(of: $0, in: text, from: 0) != nil }
+        }
     }
 
     private func readLines(_ body: (Item) -> Void) {
@@ -179,7 +241,9 @@ package final class LedgerTail {
             var start = 0
             for index in 0..<count where chunk[index] == 0x0A {
                 appendPending(chunk[start..<index])
+                lineEndOffset = offset - off_t(count) + off_t(index + 1)
                 finishLine(body)
+                lineStartOffset = lineEndOffset
                 start = index + 1
             }
             appendPending(chunk[start..<count])
@@ -213,6 +277,7 @@ package final class LedgerTail {
         guard pending.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
         if isSkippingExisting {
             lastExistingLine = pending
+            noteResumePoint()
             return
         }
         do {

@@ -81,12 +81,13 @@ package final class MosesFilesWatcher: Sendable {
         return Result { () throws(StateFile.ReadError) in try StateFile.read(statePath) }
     }
 
-    /// Starts the thread. The ledger is followed from its current end.
-    package func start() {
+    /// Starts the thread. The ledger is followed from its current end, or after a restart
+    /// from `ledgerResume`, so that what agents appended while the daemon was down is judged.
+    package func start(resumingLedger ledgerResume: LedgerTail.ResumePoint? = nil) {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        let context = Unmanaged.passRetained(WatchLoop(watcher: self, wakeRead: pipeEnds[0]))
+        let context = Unmanaged.passRetained(WatchLoop(watcher: self, wakeRead: pipeEnds[0], ledgerResume: ledgerResume))
         var thread = pthread_t()
         // The thread takes over the retained loop and releases it when it ends.
         let created = pthread_create(&thread, nil, { raw in
@@ -161,10 +162,13 @@ private final class WatchLoop {
     var ledgerTarget: (watch: Int32, name: [UInt8])?
     var stateTarget: (watch: Int32, name: [UInt8])?
 
-    init(watcher: MosesFilesWatcher, wakeRead: Int32) {
+    init(watcher: MosesFilesWatcher, wakeRead: Int32, ledgerResume: LedgerTail.ResumePoint?) {
         self.watcher = watcher
         self.wakeRead = wakeRead
-        self.tail = watcher.ledgerPath.map { LedgerTail(path: $0) }
+        self.tail = watcher.ledgerPath.map { LedgerTail(path: $0, resume: ledgerResume) }
+        if let line = tail?.resumedFromLine {
+            watcher.logger.notice("reading the MO§ES ledger lines appended since the last stop", metadata: [MosesFilesLogKey.line: "\(line)"])
+        }
         // The state in force when the thread starts is not a change; one that cannot be
         // used is counted (and told) like any later version.
         checkState(isInitial: true)

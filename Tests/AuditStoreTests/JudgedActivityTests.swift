@@ -83,6 +83,36 @@ import TestSupport
         #expect(activity == JudgedActivity())
     }
 
+    /// The ledger resumes at the first line after the earliest judged response of the
+    /// sessions re-read (their next answers may rest on it), else after the last line seen.
+    @Test func theLedgerResumesAfterTheEarliestJudgedResponse() throws {
+        let directory = TemporaryDirectory()
+        let path = try makeStore(in: directory)
+        func read() throws -> JudgedActivity {
+            try JudgedActivity.read(
+                from: try AuditDatabase.openReader(path: path), windowMs: 86_400_000, conversationLimit: 10, responseLimit: 1_000)
+        }
+        #expect(try read().ledgerResume == nil, "no ledger line seen yet: the tail starts at the end")
+        let database = try AuditDatabase.openWriter(path: path)
+        let applier = AuditBatchApplier(database: database)
+        func entry(_ hash: String, after previous: String, at ts: Int64) -> AuditRecord {
+            .ledgerEntry(LedgerEntry(
+                agent: "primary", action: "respond", timestamp: ts, hash: hash, previousHash: previous, computedHash: hash))
+        }
+        // Secondary's answer in a is the earliest boundary (now - 1 h + 10 ms).
+        let hour: Int64 = 3_600_000, now: Int64 = 1_767_225_600_000
+        _ = try applier.apply([
+            entry("h1", after: "h0", at: now - 2 * hour), entry("h2", after: "h1", at: now - 3 * hour / 2),
+        ], recordedAt: 0)
+        #expect(try read().ledgerResume == .after(hash: "h2"), "nothing after the boundary: nothing re-read")
+        _ = try applier.apply([
+            entry("h3", after: "h2", at: now - hour + 10), entry("h4", after: "h3", at: now - hour + 11),
+            entry("h5", after: "h4", at: now),
+        ], recordedAt: 0)
+        #expect(try read().ledgerResume == .at(hash: "h4"), "the first line stamped after the boundary")
+        database.close()
+    }
+
     /// The latest responses are read backwards by rowid: no sort, no index to maintain.
     @Test func latestResponsesAreReadBackwardsWithoutASort() throws {
         let directory = TemporaryDirectory()

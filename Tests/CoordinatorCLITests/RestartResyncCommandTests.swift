@@ -47,39 +47,9 @@ import Testing
     }
 
     @Test func downtimeIsJudgedOnceAndNothingBeforeTheStopAgain() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-restart-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        try Self.scenario().write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
-        _ = FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
-        _ = FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
-        let simulator = try Child([
-            "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
-            "--state", path("downtime-recorded.json"),
-        ], in: directory, name: "simulate")
-        defer { simulator.terminate() }
-        #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") })
-        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
-        // A high drift limit: the three unaudited downtime answers are the subject here.
-        try """
-            gateway:
-              url: "ws://127.0.0.1:\(port)"
-              token_file: "\(path("token"))"
-              identity_path: "\(path("identity.json"))"
-            moses:
-              ledger_path: "\(path("audit_ledger.jsonl"))"
-              state_path: "\(path("state.json"))"
-            rules:
-              drift_repeat_limit: 100
-            store:
-              path: "\(path("audit.db"))"
-            metrics:
-              address: "127.0.0.1:0"
-
-            """.write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
-        let database = path("audit.db")
+        let setup = try await Setup(scenario: Self.scenario())
+        defer { setup.remove() }
+        let path = setup.path, database = setup.database, directory = setup.directory
 
         // Before the stop: Primary's answer is judged (audited: no violation).
         let first = try Child(["run", "--config", path("coordinator.yaml")], in: directory, name: "run1")
@@ -126,5 +96,113 @@ import Testing
         ])
         let verify = try CoordinatorBinary.run(["verify", "--db", database])
         #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")
+    }
+
+    /// The first two MO§ES ledger lines of the sample capture (Primary's at base + 1.2 s,
+    /// then Secondary's at base + 3.2 s, chained), as simulator steps.
+    static func sampleLedgerSteps() throws -> [String] {
+        let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
+        return try capture.split(separator: "\n").compactMap { line in
+            guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  record["source"] as? String == "ledger", let data = record["data"] else { return nil }
+            return #"{"ledger":\#(String(decoding: try JSONSerialization.data(withJSONObject: data), as: UTF8.self))}"#
+        }.prefix(2).map { $0 }
+    }
+
+    /// Secondary appends to the MO§ES ledger and answers while `run` is down: after the
+    /// restart the ledger tail resumes after the last line the store saw, so the append is
+    /// read and the answer is not flagged as unaudited.
+    @Test func ledgerAppendsMadeDuringTheDowntimeAreRead() async throws {
+        let ledger = try Self.sampleLedgerSteps()
+        try #require(ledger.count == 2)
+        let scenario = [
+            #"{"sleepMs":300}"#,
+            ledger[0],
+            #"{"sleepMs":300}"#,
+            Self.chatFinal("primary", run: "run-p1", at: 1_300, "We ship the fix on Friday after review."),
+            #"{"waitForNoClients":true}"#,
+            ledger[1],
+            Self.chatFinal("secondary", run: "run-s1", at: 3_300, "Friday works; regression tests come first."),
+            #"{"state":{"mode":"high-integrity","posture":"defense","role":"primary"}}"#,
+            #"{"waitForClients":1}"#,
+            #"{"sleepMs":1500}"#,
+        ].joined(separator: "\n") + "\n"
+        let setup = try await Setup(scenario: scenario)
+        defer { setup.remove() }
+        let database = setup.database
+
+        let first = try Child(["run", "--config", setup.path("coordinator.yaml")], in: setup.directory, name: "run1")
+        defer { first.terminate() }
+        #expect(await RunCommandTests.waitUntil(seconds: 20) {
+            (try? Self.query(database, "SELECT count(*) FROM responses")) == ["1"]
+                && (try? Self.query(database, "SELECT count(*) FROM ledger_entries")) == ["1"]
+        }, "run1: \(first.stderr)")
+        first.process.terminate()
+        first.process.waitUntilExit()
+        #expect(await RunCommandTests.waitUntil { FileManager.default.fileExists(atPath: setup.path("downtime-recorded.json")) })
+
+        let second = try Child(["run", "--config", setup.path("coordinator.yaml")], in: setup.directory, name: "run2")
+        defer { second.terminate() }
+        #expect(await RunCommandTests.waitUntil(seconds: 20) {
+            (try? Self.query(database, "SELECT count(*) FROM responses")) == ["2"]
+        }, "run2: \(second.stderr)")
+        second.process.terminate()
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 0, "run2: \(second.stderr)")
+        #expect(second.stderr.contains("reading the MO§ES ledger lines appended since the last stop"), "\(second.stderr)")
+        #expect(try Self.query(database, "SELECT agent, line, is_intact FROM ledger_entries ORDER BY id") == [
+            "primary,1,1", "secondary,2,1",
+        ])
+        #expect(try Self.query(database, "SELECT rule, agent_id FROM violations") == [])
+    }
+
+    /// A simulator playing `scenario` (its `state` steps write `downtime-recorded.json`, its
+    /// `ledger` steps the ledger `run` tails) and a configuration for `run` against it.
+    struct Setup {
+        let directory: URL
+        let simulator: Child
+
+        init(scenario: String) async throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-restart-\(UUID().uuidString)")
+            self.directory = directory
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = { (name: String) in directory.appendingPathComponent(name).path }
+            try scenario.write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
+            _ = FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
+            _ = FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
+            _ = FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
+            let simulator = try Child([
+                "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
+                "--state", path("downtime-recorded.json"), "--ledger", path("audit_ledger.jsonl"),
+            ], in: directory, name: "simulate")
+            self.simulator = simulator
+            #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") })
+            let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
+            // A high drift limit: the unaudited downtime answers are the subject here.
+            try """
+                gateway:
+                  url: "ws://127.0.0.1:\(port)"
+                  token_file: "\(path("token"))"
+                  identity_path: "\(path("identity.json"))"
+                moses:
+                  ledger_path: "\(path("audit_ledger.jsonl"))"
+                  state_path: "\(path("state.json"))"
+                rules:
+                  drift_repeat_limit: 100
+                store:
+                  path: "\(path("audit.db"))"
+                metrics:
+                  address: "127.0.0.1:0"
+
+                """.write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+        }
+
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        var database: String { path("audit.db") }
+
+        func remove() {
+            simulator.terminate()
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 }

@@ -51,4 +51,26 @@ import Testing
         script.run(audited("observer", run: "run-2", at: 3_000))
         #expect(script.finish().isEmpty)
     }
+
+    /// An append the agent made before its last judged answer (re-read from the ledger after
+    /// the restart) does not excuse its next, unaudited answer.
+    @Test func anAppendBeforeTheResumedLastResponseDoesNotCount() {
+        func judge(resuming: Bool) -> [Violation] {
+            var script = EventScript(policy: Policy(auditGraceMs: 1_000), state: quiet)
+            if resuming { script.engine.resumeLastResponse(of: session("primary"), at: 1_000) }
+            script.run(ledger("primary", stamped: 900), answer("primary", run: "run-2", at: 5_000))
+            return script.finish()
+        }
+        #expect(judge(resuming: false).isEmpty, "the fresh engine knows no earlier answer")
+        #expect(judge(resuming: true).map(\.rule) == [.auditBeforeResponse])
+    }
+
+    @Test func anAnswerTheEngineHasSeenKeepsItsTime() {
+        var script = EventScript(policy: Policy(auditGraceMs: 1_000), state: quiet)
+        script.run(audited("primary", run: "run-1", at: 2_000))
+        script.engine.resumeLastResponse(of: session("primary"), at: 500)
+        // Its window starts after 2,000, not after 500: the append at 1,000 does not count.
+        script.run(ledger("primary", stamped: 1_000, arriving: 2_500), answer("primary", run: "run-2", at: 3_000))
+        #expect(script.finish().map(\.rule) == [.auditBeforeResponse])
+    }
 }

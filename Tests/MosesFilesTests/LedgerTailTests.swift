@@ -56,9 +56,66 @@ struct LedgerWriter {
         #expect(found.first?.timestamp == 1_767_225_602_000)
     }
 
+    @Test func resumesAfterTheLastJudgedLineAfterARestart() throws {
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
+        try writer.append("primary")
+        let judged = try writer.append("secondary")
+        // Appended while the daemon was down.
+        try writer.append("observer")
+        try writer.append("primary")
+        let tail = LedgerTail(path: writer.path, resume: .after(hash: judged))
+        #expect(tail.resumedFromLine == 3)
+        #expect(tail.tipHash == judged, "the chain goes on from the last judged line")
+        let found = entries(tail.readAppended())
+        #expect(found.map(\.agent) == ["observer", "primary"])
+        #expect(found.map(\.line) == [3, 4])
+        #expect(found.first?.previousHash == judged)
+        try writer.append("secondary")
+        #expect(entries(tail.readAppended()).map(\.line) == [5], "then it follows appends as usual")
+    }
+
+    @Test func resumesAtALineToReadItAgain() throws {
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
+        let first = try writer.append("primary")
+        let again = try writer.append("secondary")
+        try writer.append("observer")
+        let tail = LedgerTail(path: writer.path, resume: .at(hash: again))
+        #expect(tail.resumedFromLine == 2)
+        #expect(tail.tipHash == first, "the chain is checked from the line before")
+        let found = entries(tail.readAppended())
+        #expect(found.map(\.agent) == ["secondary", "observer"])
+        #expect(found.map(\.line) == [2, 3])
+        // The first line of the file: read again from the start, chained to genesis.
+        let fromTop = LedgerTail(path: writer.path, resume: .at(hash: first))
+        #expect(fromTop.tipHash == String(repeating: "0", count: 64))
+        #expect(entries(fromTop.readAppended()).map(\.line) == [1, 2, 3])
+    }
+
+    @Test func resumeMatchesTheLinesOwnHashNotTheNextLinesPreviousHash() throws {
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
+        let judged = try writer.append("primary")
+        try writer.append("secondary")  // carries `judged` as its previous_hash
+        let tail = LedgerTail(path: writer.path, resume: .after(hash: judged))
+        #expect(entries(tail.readAppended()).map(\.agent) == ["secondary"])
+    }
+
+    @Test func anUnknownResumeHashSkipsToTheEnd() throws {
+        let directory = TemporaryDirectory()
+        var writer = LedgerWriter(path: directory.file("audit_ledger.jsonl"))
+        try writer.append("primary")
+        let last = try writer.append("secondary")
+        let tail = LedgerTail(path: writer.path, resume: .after(hash: String(repeating: "ab", count: 32)))
+        #expect(tail.resumedFromLine == nil)
+        #expect(tail.tipHash == last)
+        #expect(tail.readAppended().isEmpty, "a rotated or rewritten ledger is not judged again")
+    }
+
     @Test func waitsForTheNewlineOfAPartialLine() throws {
         let directory = TemporaryDirectory()
-        var writer = LedgerWriter(path: directory.file("l.jsonl"))
+        let writer = LedgerWriter(path: directory.file("l.jsonl"))
         let tail = LedgerTail(path: writer.path, fromStart: true)
         let record = MosesLedgerRecord.make(timestampMicroseconds: 1, agent: "primary", action: "a", state: .default, previousHash: writer.tip)
         let line = record.fileLine

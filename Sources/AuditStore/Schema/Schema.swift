@@ -304,6 +304,18 @@ package enum Schema {
         SELECT session_key, conversation, run_id, ts FROM responses ORDER BY id DESC LIMIT ?
         """
 
+    /// The declared hash of the last MO§ES ledger line the tail saw.
+    static let latestLedgerEntryHash = """
+        SELECT hash FROM ledger_entries ORDER BY id DESC LIMIT 1
+        """
+
+    /// The first MO§ES ledger line the tail saw stamped after a time (a restart reads the
+    /// ledger again from there). A scan backwards by rowid: the lines wanted are recent.
+    static let firstLedgerEntryHashAfter = """
+        SELECT hash FROM ledger_entries
+        WHERE id >= (SELECT min(id) FROM ledger_entries WHERE ts > ?) ORDER BY id LIMIT 1
+        """
+
     /// The tables and views `query --schema` prints.
     static let schemaObjects = """
         SELECT name, type FROM sqlite_schema

@@ -31,6 +31,18 @@ package struct JudgedActivity: Sendable, Equatable {
     package var conversations: [Conversation] = []
     /// By session key.
     package var sessions: [String: Session] = [:]
+    /// Where the MO§ES ledger tail resumes, so that what agents appended while the daemon
+    /// was down is read; nil for a store that has seen no ledger line.
+    package var ledgerResume: LedgerResume?
+
+    /// A MO§ES ledger line named by its own `hash`.
+    package enum LedgerResume: Sendable, Equatable {
+        /// Read again from this line: the first stamped after the earliest judged response
+        /// of the sessions re-read, so the appends their next answers may rely on are known.
+        case at(hash: String)
+        /// Read the lines after this one, the last the tail saw (nothing is re-read).
+        case after(hash: String)
+    }
 
     package init(conversations: [Conversation] = [], sessions: [String: Session] = [:]) {
         self.conversations = conversations
@@ -52,6 +64,15 @@ package struct JudgedActivity: Sendable, Equatable {
     /// - Complexity: one scan of `conversations` (one row per conversation) and a backward
     ///   read of at most `responseLimit` responses by rowid: no index on the write path.
     package static func read(
+        from database: Database, windowMs: Int64, conversationLimit: Int, responseLimit: Int
+    ) throws(DatabaseError) -> JudgedActivity {
+        var activity = try readConversations(
+            from: database, windowMs: windowMs, conversationLimit: conversationLimit, responseLimit: responseLimit)
+        activity.ledgerResume = try ledgerResume(in: database, for: activity)
+        return activity
+    }
+
+    private static func readConversations(
         from database: Database, windowMs: Int64, conversationLimit: Int, responseLimit: Int
     ) throws(DatabaseError) -> JudgedActivity {
         var activity = JudgedActivity()
@@ -82,5 +103,17 @@ package struct JudgedActivity: Sendable, Equatable {
             activity.sessions[key] = session
         }
         return activity
+    }
+
+    /// The ledger's resume point for `activity`: from the first line after the earliest
+    /// boundary (a session's last judged response, else its conversation's last event),
+    /// else after the last line seen.
+    private static func ledgerResume(in database: Database, for activity: JudgedActivity) throws(DatabaseError) -> LedgerResume? {
+        let boundaries = activity.sessions.values.map(\.lastResponseAt) + activity.conversations.map(\.lastSeen)
+        if let earliest = boundaries.min(),
+           let hash = try database.singleText(sql: Schema.firstLedgerEntryHashAfter, arguments: [.integer(earliest)]) {
+            return .at(hash: hash)
+        }
+        return try database.singleText(sql: Schema.latestLedgerEntryHash).map { .after(hash: $0) }
     }
 }

@@ -74,6 +74,19 @@ package struct GovernanceEngine: Sendable {
         }
     }
 
+    /// Resumes an agent's last judged response time from the store after a restart, so
+    /// that its next answer needs an append made after that one (not any earlier append).
+    /// An agent the engine has already seen answer keeps what it knows.
+    ///
+    /// - Parameters:
+    ///   - session: the agent's session.
+    ///   - at: event time of its last judged response.
+    package mutating func resumeLastResponse(of session: SessionRef, at: Int64) {
+        withSlot(of: session, at: at) { _, slot in
+            if slot.lastResponseAt == nil { slot.lastResponseAt = at }
+        }
+    }
+
     /// Responses still inside the audit grace period.
     package var pendingAuditCount: Int { pendingAudits.count }
 

@@ -1,7 +1,7 @@
 /// Byte-level substring search over UTF-8, for the engine's hot path: `String.contains(_:)`
 /// from _StringProcessing compares by Unicode canonical equivalence and cost ~5% of the
 /// whole parse + judge path in `bench` when run for every tool call.
-enum TextSearch {
+package enum TextSearch {
     /// True when `needle`'s UTF-8 bytes occur in `haystack`'s (exact, case-sensitive).
     static func contains(_ haystack: String, _ needle: String) -> Bool {
         guard !needle.isEmpty else { return true }
@@ -13,7 +13,7 @@ enum TextSearch {
 
     /// The first position at or after `start` where `needle` occurs in `haystack`; nil when
     /// there is none or `needle` is empty.
-    static func firstIndex(
+    package static func firstIndex(
         of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from start: Int
     ) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return nil }
