@@ -167,6 +167,23 @@ struct ConfigLoaderTests {
         #expect(result.errors.map(\.line) == [2, 3, 5, 6, 8])
     }
 
+    /// YAML 1.1 reads `1:0:0:0:0:0:0:0:0:0:0:0` as a base-60 integer, and Yams's
+    /// conversion of it overflowed (a trap) before the range check could see it.
+    @Test func baseSixtyAndHugeNumbersAreRangeErrorsNotCrashes() {
+        let result = loader.load(text: """
+            store:
+              batch_ms: 1:0:0:0:0:0:0:0:0:0:0:0
+              batch_rows: 99999999999999999999999
+            rules:
+              repetition_threshold: 1:0:0:0:0:0:0:0:0:0:0:0.5
+            audit:
+              grace_ms: -9223372036854775809
+            """)
+        #expect(!result.isValid)
+        #expect(result.errors.map(\.code) == Array(repeating: .outOfRange, count: 4))
+        #expect(result.errors.map(\.line) == [2, 3, 5, 7])
+    }
+
     @Test func unknownRolesAndModesAreErrors() throws {
         let result = loader.load(text: """
             roles:
