@@ -40,6 +40,24 @@ import Testing
         #expect(counters.metrics.contains { $0.name == "moses_gateway_rejected_values_total" && $0.value == 4 })
     }
 
+    /// A `session.message` with no `messageId` is remembered by its content, time included:
+    /// a whole-number `timestamp` of 1e300 trapped in `Int64(value)`.
+    @Test func aHugeWholeNumberTimestampInASessionMessageIsNoTrap() async throws {
+        let harness = try Harness()
+        defer { harness.stop() }
+        #expect(await waitUntil { harness.simulator.observations.readyClients == 1 })
+        let message = #"{"type":"event","event":"session.message","payload":{"sessionKey":"\#(Self.session)","message":{"role":"assistant","content":"huge","timestamp":1e300}}}"#
+        harness.simulator.play([
+            .garbage(message),
+            .garbage(message),
+            .send(json: Frames.chatFinal(run: "run-after", seq: 2, session: Self.session, text: "still here"))!,
+        ])
+        #expect(await waitUntil { harness.sink.count(containing: "run-after") == 1 })
+        #expect(harness.sink.count(containing: "1e300") == 1, "the second copy is a duplicate")
+        #expect(harness.client.counters.snapshot.duplicates == 1)
+        #expect(harness.client.counters.snapshot.reconnects == 0)
+    }
+
     @Test func theLargestSeqAJavaScriptGatewayCanCountIsAccepted() throws {
         let text = Self.agent(run: "r", seq: "9007199254740991")
         let peek = try #require(Array(text.utf8).withUnsafeBytes { FramePeek($0) })

@@ -35,6 +35,8 @@ struct FlatLedgerLine {
     /// not valid JSON at all.
     init?(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        // Spans hold 32-bit offsets: a longer line goes the general way.
+        guard bytes.count < Int(Int32.max) else { return nil }
         members.reserveCapacity(16)
         guard (try? scanObject()) == true else { return nil }
         keyOrder = sortedByKey()
