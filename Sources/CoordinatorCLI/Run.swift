@@ -199,9 +199,15 @@ extension MosesCoordinator {
             configuration.version = CoordinatorVersion.current
             configuration.governedAgents = agents.isEmpty ? nil : Set(agents)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
+            // The configuration as loaded above, kept for SIGHUP reloads.
+            let holder = config.flatMap { path in
+                settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
+            }
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
+                    var snapshot = Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery)
+                    if let holder { snapshot.add(named: holder.counters.metrics) }
+                    return snapshot
                 }
             }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(settings.gatewayURL)", "store.path": "\(settings.databasePath)"])
@@ -214,10 +220,6 @@ extension MosesCoordinator {
             watcher?.start()
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(settings.gatewayURL)"))
-            // The configuration as loaded above, kept for SIGHUP reloads.
-            let holder = config.flatMap { path in
-                settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
-            }
             var signal: Int32
             var nextPruneAt = WallClock.milliseconds()
             let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }
