@@ -252,7 +252,9 @@ private final class SchemaReader {
            let threshold = real(value, at: "rules.repetition_threshold", in: 0...1) {
             policy.repetitionThreshold = threshold
         }
-        if let value = map["drift_repeat_limit"], let limit = integer(value, at: "rules.drift_repeat_limit", in: 1...1_000_000) {
+        // The engine counts strikes in one byte per rule (ConversationState): a limit past 255
+        // could never be reached.
+        if let value = map["drift_repeat_limit"], let limit = integer(value, at: "rules.drift_repeat_limit", in: 1...255) {
             policy.driftRepeatLimit = Int(limit)
         }
         if let value = map["conversation_idle_ms"],

@@ -184,6 +184,14 @@ struct ConfigLoaderTests {
         #expect(result.errors.map(\.line) == [2, 3, 5, 7])
     }
 
+    /// Strikes are counted in one byte per rule: a drift limit the engine cannot reach is
+    /// refused rather than silently never firing.
+    @Test func aDriftLimitPastOneByteIsOutOfRange() {
+        let result = loader.load(text: "rules:\n  drift_repeat_limit: 256\n")
+        #expect(result.errors.map(\.code) == [.outOfRange])
+        #expect(loader.load(text: "rules:\n  drift_repeat_limit: 255\n").isValid)
+    }
+
     @Test func unknownRolesAndModesAreErrors() throws {
         let result = loader.load(text: """
             roles:
