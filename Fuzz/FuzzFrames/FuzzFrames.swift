@@ -3,14 +3,26 @@ import Gateway
 import Governance
 import WireFormats
 
-/// One gateway frame per input, down every path a live frame takes: the client's peek, the
-/// scanner (checked against the strict parser), the normalizer, the engine, and the
-/// violation's rendering. A trap anywhere is a finding.
+/// One gateway frame per input, down every path a live frame takes: the client's peek and
+/// handshake decoding, the scanner (checked against the strict parser), the normalizer, the
+/// engine, and the violation's rendering. A trap anywhere is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     if let peek = FramePeek(bytes), let seq = peek.payloadSeq {
         precondition(FramePeek.sequenceRange.contains(seq), "peek let an out-of-range seq through")
+    }
+    // The handshake frames the client decodes before it is ready.
+    _ = ConnectChallenge.decode(bytes)
+    switch try? ConnectOutcome.decode(bytes) {
+    case .accepted(let hello)?:
+        precondition(HelloOk.Policy.tickIntervalRange.contains(hello.policy.tickIntervalMs), "tick interval out of range")
+        precondition(HelloOk.Policy.maxPayloadRange.contains(hello.policy.maxPayload), "maxPayload out of range")
+    case .rejected(let error)?:
+        precondition(error.retryAfterMs.map(GatewayErrorShape.retryAfterRange.contains) ?? true, "retryAfterMs out of range")
+        _ = error.recovery
+    case nil:
+        break
     }
     // What the client decodes off the hot path (history rows, messages without an id).
     if let json = OpaqueJSON.decode(bytes) {
