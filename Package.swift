@@ -121,6 +121,17 @@ let package = Package(
             // (Samples/every-violation.jsonl links here).
             resources: [.embedInCode("Resources/every-violation.jsonl")]
         ),
+        // Fuzz targets (libFuzzer; `scripts/fuzz`): a plain build links each as a replayer of
+        // the inputs named on its command line, a `-sanitize=fuzzer` build as a fuzzer.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(
+            name: "FuzzFrames", dependencies: ["FuzzSupport", "Gateway", "WireFormats", "Governance"], path: "Fuzz/FuzzFrames"),
+        .executableTarget(name: "FuzzCapture", dependencies: ["FuzzSupport", "WireFormats", "Governance"], path: "Fuzz/FuzzCapture"),
+        .executableTarget(name: "FuzzLedger", dependencies: ["FuzzSupport", "WireFormats", "Governance"], path: "Fuzz/FuzzLedger"),
+        .executableTarget(
+            name: "FuzzStateFile", dependencies: ["FuzzSupport", "MosesFiles", "WireFormats", "Governance"], path: "Fuzz/FuzzStateFile"),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "Configuration"], path: "Fuzz/FuzzConfig"),
         // Helpers shared by the test targets (real temporary files).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),

@@ -35,6 +35,17 @@ package final class ConfigHolder: Sendable {
     package struct Counters: Sendable, Equatable {
         package var reloads: UInt64 = 0
         package var failures: UInt64 = 0
+        /// Values out of range in the files of rejected reloads (`out-of-range` errors).
+        package var rejectedValues: UInt64 = 0
+
+        /// The counters as `/metrics` samples: the one place these names are spelled.
+        package var metrics: [(name: String, value: UInt64)] {
+            [
+                ("moses_config_reloads_total", reloads),
+                ("moses_config_reload_failures_total", failures),
+                ("moses_config_rejected_values_total", rejectedValues),
+            ]
+        }
     }
 
     private struct State {
@@ -104,9 +115,14 @@ package final class ConfigHolder: Sendable {
     }
 
     private func reject(_ error: ConfigError) -> ReloadOutcome {
+        var outOfRange = 0
+        if case .invalid(_, let diagnostics) = error {
+            outOfRange = diagnostics.count { $0.severity == .error && $0.code == .outOfRange }
+        }
         state.withLock { state in
             state.counters.reloads += 1
             state.counters.failures += 1
+            state.counters.rejectedValues += UInt64(outOfRange)
             state.lastError = error
         }
         return .rejected(error)

@@ -262,7 +262,9 @@ private final class SchemaReader {
            let threshold = real(value, at: "rules.repetition_threshold", in: 0...1) {
             policy.repetitionThreshold = threshold
         }
-        if let value = map["drift_repeat_limit"], let limit = integer(value, at: "rules.drift_repeat_limit", in: 1...1_000_000) {
+        // The engine counts strikes in one byte per rule (ConversationState): a limit past 255
+        // could never be reached.
+        if let value = map["drift_repeat_limit"], let limit = integer(value, at: "rules.drift_repeat_limit", in: 1...255) {
             policy.driftRepeatLimit = Int(limit)
         }
         if let value = map["conversation_idle_ms"],
@@ -494,8 +496,13 @@ private final class SchemaReader {
     }
 
     private func integer(_ node: Node, at keyPath: String, in range: ClosedRange<Int64>) -> Int64? {
-        guard case .scalar(let scalar) = node, scalar.tagName == .int, let value = Int64.construct(from: scalar) else {
+        if rejectsBase60(node, at: keyPath) { return nil }
+        guard case .scalar(let scalar) = node, scalar.tagName == .int else {
             error(.wrongType, at: keyPath, node, "expected a whole number, found \(Self.kind(of: node))")
+            return nil
+        }
+        guard let value = Int64.construct(from: scalar) else {
+            error(.outOfRange, at: keyPath, node, "\(scalar.string.prefix(24)) is out of range \(range.lowerBound)…\(range.upperBound)")
             return nil
         }
         guard range.contains(value) else {
@@ -506,6 +513,7 @@ private final class SchemaReader {
     }
 
     private func real(_ node: Node, at keyPath: String, in range: ClosedRange<Double>) -> Double? {
+        if rejectsBase60(node, at: keyPath) { return nil }
         guard case .scalar(let scalar) = node, scalar.tagName == .float || scalar.tagName == .int,
               let value = Double.construct(from: scalar) ?? Int64.construct(from: scalar).map(Double.init) else {
             error(.wrongType, at: keyPath, node, "expected a number, found \(Self.kind(of: node))")
@@ -516,6 +524,16 @@ private final class SchemaReader {
             return nil
         }
         return value
+    }
+
+    /// True (after reporting an error) for a YAML 1.1 base-60 number (`1:30:00`): Yams
+    /// multiplies its parts in plain `Int64` arithmetic, which traps once there are a dozen
+    /// of them, and no setting here is written that way.
+    private func rejectsBase60(_ node: Node, at keyPath: String) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.tagName == .int || scalar.tagName == .float,
+              scalar.string.contains(":") else { return false }
+        error(.outOfRange, at: keyPath, node, "base-60 numbers (\(scalar.string.prefix(24))) are not accepted; write the value in decimal")
+        return true
     }
 
     /// An absolute path, or `~/…` expanded with the home directory.

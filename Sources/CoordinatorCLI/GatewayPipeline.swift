@@ -150,7 +150,9 @@ final class GatewayPipeline: GatewaySink {
             state.engine.finish(into: &state.found)
             enqueueFound(&state, revealedAt: nil)
             state.capture?.flush()
-            _ = writer.enqueue(.counters(CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)))
+            var counters = CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)
+            counters.values += state.normalizer.counters.metrics.filter { $0.name.hasSuffix("_rejected_values_total") }
+            _ = writer.enqueue(.counters(counters))
         }
         try writer.flush()
     }

@@ -81,11 +81,21 @@ extension MosesCoordinator {
             printFound()
             output.flush()
             if let writer {
-                _ = writer.enqueue(.counters(CountersSnapshot(at: engine.clock, engine: engine.counters)))
+                var counters = CountersSnapshot(at: engine.clock, engine: engine.counters)
+                counters.values += Self.rejectedValueCounters(of: reader)
+                _ = writer.enqueue(.counters(counters))
                 try writer.close()
             }
             StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
         }
+    }
+}
+
+extension MosesCoordinator.Replay {
+    /// The capture's and its normalizer's rejected-value counters, for the store's `stats`
+    /// (the engine's own, ledger timestamps, come with its snapshot).
+    static func rejectedValueCounters(of reader: borrowing CaptureReader) -> [(name: String, value: UInt64)] {
+        (reader.counters.metrics + reader.normalizer.counters.metrics).filter { $0.name.hasSuffix("_rejected_values_total") }
     }
 }
 
@@ -96,7 +106,7 @@ struct ReplaySummary {
 
     var text: String {
         var lines = [
-            "replay: \(capture.lines) lines, \(engine.events) events (\(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.streamDeltas) stream deltas, \(engine.ledgerEntries) ledger entries, \(engine.stateChanges) state changes); \(capture.malformed) malformed and \(capture.oversized) oversized lines skipped",
+            "replay: \(capture.lines) lines, \(engine.events) events (\(engine.responses) responses, \(engine.toolCalls) tool calls, \(engine.streamDeltas) stream deltas, \(engine.ledgerEntries) ledger entries, \(engine.stateChanges) state changes); \(capture.malformed) malformed and \(capture.oversized) oversized lines skipped (\(capture.rejectedValues) for a value out of range)",
             "replay: \(engine.violations) violations",
         ]
         for rule in RuleID.allCases where engine.violations(of: rule) > 0 {

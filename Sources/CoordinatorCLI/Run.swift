@@ -254,9 +254,15 @@ extension MosesCoordinator {
             pipeline.resume(resume.activity)
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             storeHealth.attach(client)
+            // The configuration as loaded above, kept for SIGHUP reloads.
+            let holder = config.flatMap { path in
+                settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
+            }
             let metrics = try settings.metricsAddress.map { address in
                 try MetricsServer(address: address, logger: logger) {
-                    Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity, files: watcher)
+                    var snapshot = Self.metricsSnapshot(pipeline: pipeline, client: client, writer: writer, delivery: delivery, integrity: integrity, files: watcher)
+                    if let holder { snapshot.add(named: holder.counters.metrics) }
+                    return snapshot
                 }
             }
             logger.notice("moses-coordinator starting", metadata: ["gateway.url": "\(RedactedURL(settings.gatewayURL))", "store.path": "\(settings.databasePath)"])
@@ -270,10 +276,6 @@ extension MosesCoordinator {
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
-            // The configuration as loaded above, kept for SIGHUP reloads.
-            let holder = config.flatMap { path in
-                settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
-            }
             var signal: Int32
             var nextPruneAt = WallClock.milliseconds()
             let pingInterval = systemd.watchdogPingInterval.map { Int32($0.components.seconds * 1_000 + $0.components.attoseconds / 1_000_000_000_000_000) }

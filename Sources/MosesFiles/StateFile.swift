@@ -40,9 +40,17 @@ package enum StateFile {
             if bytes.count > maximumBytes { throw ReadError(path: path, reason: "larger than \(maximumBytes) bytes") }
         }
         do {
-            return try CaptureReader.applying(try JSONValue.parse(bytes), to: defaults, dataOffset: 0)
+            return try parse(bytes, defaults: defaults)
         } catch {
             throw ReadError(path: path, reason: error.description)
         }
+    }
+
+    /// The state a `state.json` document names, fields it leaves out taken from `defaults`.
+    ///
+    /// - Throws: `FrameError` for malformed JSON, a document that is not an object, or an
+    ///   unknown mode, posture or role.
+    package static func parse(_ bytes: [UInt8], defaults: GovernanceState = .default) throws(FrameError) -> GovernanceState {
+        try CaptureReader.applying(try JSONValue.parse(bytes), to: defaults, dataOffset: 0)
     }
 }

@@ -20,6 +20,7 @@ package struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
             case missingField = "missing field"
             case wrongType = "field has the wrong type"
             case badValue = "field has a bad value"
+            case outOfRange = "field value out of range"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -50,6 +51,9 @@ package struct FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         package static let wrongType = Code(.wrongType)
         /// A field has the right type but a value the format does not allow.
         package static let badValue = Code(.badValue)
+        /// A number (or time) outside the range the format allows, e.g. an event time past
+        /// the year 9999: refused where it is parsed, so no later arithmetic can trap on it.
+        package static let outOfRange = Code(.outOfRange)
 
         package var description: String { base.rawValue }
     }

@@ -69,6 +69,23 @@ struct ConfigHolderTests {
         #expect(holder.counters == ConfigHolder.Counters(reloads: 2, failures: 1))
     }
 
+    /// A reload whose numbers are out of range (one a base-60 number, which once trapped in
+    /// Yams) is rejected, and each such value is counted for /metrics.
+    @Test func outOfRangeValuesOfARejectedReloadAreCounted() throws {
+        try write("store:\n  batch_rows: 10\n")
+        let holder = try ConfigHolder(loadingFrom: path, loader: loader)
+        try write("store:\n  batch_rows: 0\n  batch_ms: 1:0:0:0:0:0:0:0:0:0:0:0\n")
+        guard case .rejected = holder.reload() else {
+            Issue.record("expected the out-of-range file to be rejected")
+            return
+        }
+        #expect(holder.current.store.batchRows == 10)
+        #expect(holder.counters == ConfigHolder.Counters(reloads: 1, failures: 1, rejectedValues: 2))
+        #expect(holder.counters.metrics.map(\.name) == [
+            "moses_config_reloads_total", "moses_config_reload_failures_total", "moses_config_rejected_values_total",
+        ])
+    }
+
     @Test func unreadableReloadKeepsTheOldConfiguration() throws {
         try write("metrics:\n  address: 127.0.0.1:9000\n")
         let holder = try ConfigHolder(loadingFrom: path, loader: loader)

@@ -168,6 +168,31 @@ struct ConfigLoaderTests {
         #expect(result.errors.map(\.line) == [2, 3, 5, 6, 8])
     }
 
+    /// YAML 1.1 reads `1:0:0:0:0:0:0:0:0:0:0:0` as a base-60 integer, and Yams's
+    /// conversion of it overflowed (a trap) before the range check could see it.
+    @Test func baseSixtyAndHugeNumbersAreRangeErrorsNotCrashes() {
+        let result = loader.load(text: """
+            store:
+              batch_ms: 1:0:0:0:0:0:0:0:0:0:0:0
+              batch_rows: 99999999999999999999999
+            rules:
+              repetition_threshold: 1:0:0:0:0:0:0:0:0:0:0:0.5
+            audit:
+              grace_ms: -9223372036854775809
+            """)
+        #expect(!result.isValid)
+        #expect(result.errors.map(\.code) == Array(repeating: .outOfRange, count: 4))
+        #expect(result.errors.map(\.line) == [2, 3, 5, 7])
+    }
+
+    /// Strikes are counted in one byte per rule: a drift limit the engine cannot reach is
+    /// refused rather than silently never firing.
+    @Test func aDriftLimitPastOneByteIsOutOfRange() {
+        let result = loader.load(text: "rules:\n  drift_repeat_limit: 256\n")
+        #expect(result.errors.map(\.code) == [.outOfRange])
+        #expect(loader.load(text: "rules:\n  drift_repeat_limit: 255\n").isValid)
+    }
+
     @Test func unknownRolesAndModesAreErrors() throws {
         let result = loader.load(text: """
             roles:

@@ -1,3 +1,4 @@
+import Governance
 import Testing
 
 import WireFormats
@@ -41,5 +42,26 @@ import WireFormats
             #expect(LedgerTimestamp.milliseconds(from: LedgerTimestamp.string(fromMilliseconds: ms)) == ms)
             ms += 86_399_999_937
         }
+    }
+
+    @Test func theValidRangeIsYearsZeroToNineThousandNineHundredNinetyNine() {
+        #expect(LedgerTimestamp.milliseconds(from: "0000-01-01T00:00:00Z") == GovernanceEvent.validTimes.lowerBound)
+        #expect(LedgerTimestamp.milliseconds(from: "9999-12-31T23:59:59.999Z") == GovernanceEvent.validTimes.upperBound)
+        // A valid date whose offset moves it outside the range.
+        #expect(LedgerTimestamp.milliseconds(from: "0000-01-01T00:00:00+01:00") == nil)
+        #expect(LedgerTimestamp.milliseconds(from: "9999-12-31T23:59:59-01:00") == nil)
+    }
+
+    /// `message.timestamp` >= 9,223,372,036,854,776 ms overflowed `milliseconds * 1000` while
+    /// the store wrote the batch: rendering now pins times to the valid range instead.
+    @Test(arguments: [Int64.max, 9_223_372_036_854_776, Int64.min, -9_223_372_036_854_776])
+    func rendersExtremeTimesAtTheEndsOfTheValidRange(_ milliseconds: Int64) {
+        let text = LedgerTimestamp.string(fromMilliseconds: milliseconds)
+        #expect(text == (milliseconds > 0 ? "9999-12-31T23:59:59.999000+00:00" : "0000-01-01T00:00:00+00:00"))
+    }
+
+    @Test func rendersExtremeMicrosecondsAtTheEndsOfTheValidRange() {
+        #expect(LedgerTimestamp.string(fromMicroseconds: .max) == "9999-12-31T23:59:59.999999+00:00")
+        #expect(LedgerTimestamp.string(fromMicroseconds: .min) == "0000-01-01T00:00:00+00:00")
     }
 }

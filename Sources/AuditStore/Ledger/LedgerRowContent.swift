@@ -67,7 +67,7 @@ package struct LedgerRowContent: Sendable, Equatable {
     /// The entry's `timestamp` text and its `hash` chained to `previousHash`, without
     /// building the record: what the writer stores for each row.
     package func chained(to previousHash: String) -> (timestamp: String, hash: String) {
-        let timestamp = LedgerTimestamp.string(fromMicroseconds: at * 1000)
+        let timestamp = LedgerTimestamp.string(fromMilliseconds: at)
         let hash = MosesLedgerRecord.entryHash(
             timestamp: timestamp, agent: agent, component: component, action: action, detail: detail,
             outcome: outcome, state: state, sessionHash: nil, previousHash: previousHash)

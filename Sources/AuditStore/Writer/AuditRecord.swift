@@ -150,6 +150,7 @@ package struct CountersSnapshot: Sendable, Equatable {
             ("moses_engine_tool_calls_total", engine.toolCalls),
             ("moses_engine_stream_deltas_total", engine.streamDeltas),
             ("moses_engine_ledger_entries_total", engine.ledgerEntries),
+            ("moses_ledger_rejected_values_total", engine.rejectedLedgerTimestamps),
             ("moses_engine_state_changes_total", engine.stateChanges),
             ("moses_engine_ignored_total", engine.ignored),
             ("moses_engine_ungoverned_total", engine.ungoverned),

@@ -123,6 +123,7 @@ extension ClientSession {
                 }
             }
         }
+        counters.rejectedValues.increment(by: hello.policy.rejectedValues)
         assembler.limit = max(1024, hello.policy.maxPayload)
         triedDeviceToken = false
         becomeReady(protocolVersion: hello.protocol, scopes: hello.auth?.scopes ?? [])
@@ -144,6 +145,7 @@ extension ClientSession {
 
     func reject(_ error: GatewayErrorShape) {
         counters.rejections.increment()
+        counters.rejectedValues.increment(by: error.rejectedValues)
         let detail = error.details?.code
         switch error.recovery {
         case let .retryWithProtocol(version):
@@ -182,6 +184,7 @@ extension ClientSession {
     func handleEvent(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
         let isAgent = peek.field(peek.event, is: "agent")
         if isAgent || peek.field(peek.event, is: "chat") {
+            if peek.hasRejectedSeq { counters.rejectedValues.increment() }
             if let runField = peek.runID {
                 let run = peek.hash(runField)
                 if let seq = peek.payloadSeq, seq > 0 {

@@ -11,6 +11,9 @@ package final class GatewayCounters: Sendable {
     let delivered = Atomic<Int>(0)
     /// Frames that were not one JSON object; skipped.
     let malformed = Atomic<Int>(0)
+    /// Numbers from the gateway refused by their range check (`payload.seq`, the hello's
+    /// policy, `retryAfterMs`); the frame itself goes on without them.
+    let rejectedValues = Atomic<Int>(0)
     /// Messages over `maxPayload`; dropped.
     let oversized = Atomic<Int>(0)
     /// Frames dropped because their run `seq` (or run/message id) was already seen.
@@ -48,7 +51,7 @@ package final class GatewayCounters: Sendable {
         package var framesIn = 0, bytesIn = 0, delivered = 0, malformed = 0, oversized = 0, duplicates = 0
         package var connectAttempts = 0, reconnects = 0, rejections = 0, gaps = 0, resyncs = 0
         package var resyncMessages = 0, resyncDuplicates = 0, tickTimeouts = 0, rpcFailures = 0
-        package var restartResyncs = 0, restartJudgedRows = 0, readPauses = 0
+        package var restartResyncs = 0, restartJudgedRows = 0, readPauses = 0, rejectedValues = 0
 
         /// Metric name and value pairs, `moses_gateway_<what>_total`.
         package var metrics: [(name: String, value: Int)] {
@@ -65,6 +68,7 @@ package final class GatewayCounters: Sendable {
                 ("moses_gateway_restart_resyncs_total", restartResyncs),
                 ("moses_gateway_restart_judged_rows_total", restartJudgedRows),
                 ("moses_gateway_read_pauses_total", readPauses),
+                ("moses_gateway_rejected_values_total", rejectedValues),
             ]
         }
     }
@@ -80,7 +84,7 @@ package final class GatewayCounters: Sendable {
             resyncDuplicates: resyncDuplicates.load(ordering: .relaxed),
             tickTimeouts: tickTimeouts.load(ordering: .relaxed), rpcFailures: rpcFailures.load(ordering: .relaxed),
             restartResyncs: restartResyncs.load(ordering: .relaxed), restartJudgedRows: restartJudgedRows.load(ordering: .relaxed),
-            readPauses: readPauses.load(ordering: .relaxed)
+            readPauses: readPauses.load(ordering: .relaxed), rejectedValues: rejectedValues.load(ordering: .relaxed)
         )
     }
 }

@@ -5,8 +5,9 @@
 /// It checks the structure of the whole frame (balanced, terminated, an object at the top),
 /// so a frame it accepts is well-formed JSON as far as nesting and strings go. Values are
 /// byte ranges of the scanned buffer; strings are raw (escapes kept), which is what ids are.
-/// Only valid while the buffer is: use it inside the delivery call.
-struct FramePeek {
+/// Only valid while the buffer is: use it inside the delivery call. Package-visible for the
+/// frame fuzz target.
+package struct FramePeek {
     /// A byte range of the scanned frame.
     struct Field {
         var start: Int
@@ -18,7 +19,11 @@ struct FramePeek {
     var id: Field?
     var ok: Bool?
     var runID: Field?
-    var payloadSeq: Int64?
+    /// `payload.seq` when it is a whole number in `sequenceRange`.
+    package var payloadSeq: Int64?
+    /// True when `payload.seq` was present but refused: not a whole number, or outside
+    /// `sequenceRange` (counted by the client as a rejected value; the frame still goes on).
+    package var hasRejectedSeq = false
     var sessionKey: Field?
     var state: Field?
     var messageID: Field?
@@ -29,7 +34,7 @@ struct FramePeek {
     /// Scans a frame.
     ///
     /// - Returns: nil when the bytes are not one well-formed JSON object.
-    init?(_ bytes: UnsafeRawBufferPointer) {
+    package init?(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         var scanner = Scanner(bytes: bytes)
         guard scanner.scanTopLevel(into: &self) else { return nil }
@@ -51,6 +56,10 @@ struct FramePeek {
         guard let field, field.end - field.start == text.utf8CodeUnitCount else { return false }
         return memcmp(bytes.baseAddress! + field.start, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
+
+    /// The `seq` values accepted: the gateway is JavaScript, whose numbers count exactly only
+    /// up to 2^53 - 1; bounding seq there also keeps `seq + 1` far from overflow.
+    package static let sequenceRange: ClosedRange<Int64> = 0...((1 << 53) - 1)
 
     var isEvent: Bool { field(type, is: "event") }
     var isResponse: Bool { field(type, is: "res") }
@@ -102,7 +111,10 @@ struct FramePeek {
                 } else {
                     guard skipValue() else { return false }
                     if depth == 1 && isKey(key, "ok") { peek.ok = first == UInt8(ascii: "t") }
-                    if depth == 2 && isKey(key, "seq") { peek.payloadSeq = integer(valueStart..<index) }
+                    if depth == 2 && isKey(key, "seq") && first != UInt8(ascii: "n") {
+                        peek.payloadSeq = integer(valueStart..<index)
+                        peek.hasRejectedSeq = peek.payloadSeq == nil
+                    }
                 }
                 skipSpace()
                 guard index < bytes.count else { return false }
@@ -131,6 +143,7 @@ struct FramePeek {
             return memcmp(bytes.baseAddress! + key.start, name.utf8Start, name.utf8CodeUnitCount) == 0
         }
 
+        /// The digits at `range` as a number in `sequenceRange`; nil for anything else.
         func integer(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
             var sawDigit = false
@@ -138,9 +151,11 @@ struct FramePeek {
                 let byte = bytes[position]
                 guard byte >= 0x30 && byte <= 0x39 else { return nil }
                 sawDigit = true
+                // Digits from the wire: a long run must not overflow (it did, at 2^63).
                 let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                value = product + Int64(byte - 0x30)
+                let (sum, carry) = product.addingReportingOverflow(Int64(byte - 0x30))
+                guard !overflow, !carry, FramePeek.sequenceRange.contains(sum) else { return nil }
+                value = sum
             }
             return sawDigit ? value : nil
         }

@@ -52,7 +52,8 @@ package enum OpaqueJSON: Codable, Sendable, Equatable {
     package var integerValue: Int64? {
         switch self {
         case let .integer(value): return value
-        case let .double(value) where value.rounded() == value: return Int64(value)
+        // `exactly`: a whole double past 64 bits (`1e300` from the wire) is no integer, not a trap.
+        case let .double(value): return Int64(exactly: value)
         default: return nil
         }
     }

@@ -9,6 +9,8 @@ package struct EngineCounters: Sendable, Equatable {
     package var toolCalls: UInt64 = 0
     package var streamDeltas: UInt64 = 0
     package var ledgerEntries: UInt64 = 0
+    /// Ledger entries whose `timestamp` was rejected (see `LedgerEntry.hasRejectedTimestamp`).
+    package var rejectedLedgerTimestamps: UInt64 = 0
     package var stateChanges: UInt64 = 0
     package var ignored: UInt64 = 0
     /// Responses and tool calls by agents with no role (not governed).

@@ -160,7 +160,7 @@ package struct GovernanceEngine: Sendable {
 
     /// Decides every response still waiting for its ledger append (end of input).
     package mutating func finish(into violations: inout [Violation]) {
-        decidePendingAudits(through: .max, into: &violations)
+        decidePendingAudits(through: .max, includingDeadline: true, into: &violations)
     }
 
     // MARK: - Events
@@ -251,7 +251,7 @@ package struct GovernanceEngine: Sendable {
             if !run.hasAuditCall && !AuditBeforeResponseRule.hasAppend(
                 agentID: response.session.agentID, role: role, in: window, ledger: ledger) {
                 pending = PendingAudit(
-                    at: at, deadline: max(at, clock) + policy.auditGraceMs, window: window,
+                    at: at, deadline: max(at, clock).saturatingAdding(policy.auditGraceMs), window: window,
                     session: response.session, role: role, runID: response.runID,
                     runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state)
             }
@@ -328,6 +328,7 @@ package struct GovernanceEngine: Sendable {
 
     private mutating func handle(_ entry: LedgerEntry, at: Int64, into violations: inout [Violation]) {
         counters.ledgerEntries += 1
+        if entry.hasRejectedTimestamp { counters.rejectedLedgerTimestamps += 1 }
         let context = JudgingContext(policy: policy, state: state, at: at)
         let found = LedgerIntegrityRule.judge(entry: entry, previousHash: lastLedgerHash, context: context)
         lastLedgerHash = entry.hash
@@ -389,8 +390,12 @@ package struct GovernanceEngine: Sendable {
 
     // MARK: - Audit grace period
 
-    private mutating func decidePendingAudits(through time: Int64, into violations: inout [Violation]) {
-        while let next = pendingAudits.first, next.deadline < time {
+    /// Decides the responses whose deadline is before `time` (or at it, when
+    /// `includingDeadline`: at the end of input a deadline pinned at `Int64.max` is due too).
+    private mutating func decidePendingAudits(
+        through time: Int64, includingDeadline: Bool = false, into violations: inout [Violation]
+    ) {
+        while let next = pendingAudits.first, next.deadline < time || (includingDeadline && next.deadline == time) {
             let pending = pendingAudits.removeFirst()
             if AuditBeforeResponseRule.hasAppend(
                 agentID: pending.session.agentID, role: pending.role, in: pending.window, ledger: ledger) {
@@ -443,7 +448,7 @@ package struct GovernanceEngine: Sendable {
                 states.append(state)
             }
             stateIndex[key] = Int32(index)
-            evictionChecks.append((key, max(at, clock) + policy.conversationIdleMs))
+            evictionChecks.append((key, max(at, clock).saturatingAdding(policy.conversationIdleMs)))
         }
         // One in-place access: reading `lastSeen` through `states[index]` would copy the
         // whole state (and retain everything in it) on every event.
@@ -476,7 +481,7 @@ package struct GovernanceEngine: Sendable {
         while let next = evictionChecks.first, next.checkAt <= clock {
             _ = evictionChecks.removeFirst()
             guard let index = stateIndex[next.conversation] else { continue }
-            let idleUntil = states[Int(index)].lastSeen + policy.conversationIdleMs
+            let idleUntil = states[Int(index)].lastSeen.saturatingAdding(policy.conversationIdleMs)
             if idleUntil <= clock {
                 stateIndex[next.conversation] = nil
                 states[Int(index)] = ConversationState(lastSeen: 0, epoch: 0)  // frees what it held

@@ -8,6 +8,11 @@ package struct GovernanceEvent: Sendable, Equatable {
     /// What happened.
     package var kind: Kind
 
+    /// The event times sources accept, in ms since the epoch: 0000-01-01T00:00:00Z through
+    /// 9999-12-31T23:59:59.999Z, what an ISO-8601 timestamp (so the MO§ES ledger) can
+    /// write. A time outside it is rejected where it is parsed, and counted.
+    package static let validTimes: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
     package init(at: Int64, kind: Kind) {
         self.at = at
         self.kind = kind
@@ -143,10 +148,13 @@ package struct LedgerEntry: Sendable, Equatable {
     package var computedHash: String
     /// The 1-based line number in the ledger file, when known.
     package var line: Int?
+    /// True when the line has a `timestamp` that is no time in `GovernanceEvent.validTimes`
+    /// (unparseable, out of range or not a string): `timestamp` is then nil.
+    package var hasRejectedTimestamp: Bool
 
     package init(
         agent: String, action: String, timestamp: Int64?, hash: String,
-        previousHash: String, computedHash: String, line: Int? = nil
+        previousHash: String, computedHash: String, line: Int? = nil, hasRejectedTimestamp: Bool = false
     ) {
         self.agent = agent
         self.action = action
@@ -155,5 +163,6 @@ package struct LedgerEntry: Sendable, Equatable {
         self.previousHash = previousHash
         self.computedHash = computedHash
         self.line = line
+        self.hasRejectedTimestamp = hasRejectedTimestamp
     }
 }

@@ -10,10 +10,10 @@ enum AuditBeforeResponseRule {
     static func window(runStartedAt: Int64?, previousResponseAt: Int64?, responseAt: Int64, policy: Policy) -> ClosedRange<Int64> {
         let start: Int64
         if let runStartedAt {
-            start = runStartedAt - policy.auditSlackMs
+            start = runStartedAt.saturatingSubtracting(policy.auditSlackMs)
         } else if let previousResponseAt {
             // No lifecycle seen: an append since the agent's previous answer counts.
-            start = previousResponseAt + 1
+            start = previousResponseAt.saturatingAdding(1)
         } else {
             start = Int64.min
         }

@@ -47,6 +47,10 @@ package struct CaptureReader: ~Copyable {
         package var malformed: UInt64 = 0
         /// Lines refused for exceeding `maximumLineBytes`.
         package var oversized: UInt64 = 0
+        /// Lines refused because a value failed its range check (`FrameError.Code.outOfRange`:
+        /// the wrapper's `at` or a frame's time outside `GovernanceEvent.validTimes`); also
+        /// counted in `malformed`.
+        package var rejectedValues: UInt64 = 0
 
         /// The counters as `/metrics` samples: the one place these names are spelled.
         package var metrics: [(name: String, value: UInt64)] {
@@ -59,6 +63,7 @@ package struct CaptureReader: ~Copyable {
                 ("moses_capture_records_total{source=\"raw\"}", rawFrames),
                 ("moses_capture_malformed_total", malformed),
                 ("moses_capture_oversized_total", oversized),
+                ("moses_capture_rejected_values_total", rejectedValues),
             ]
         }
     }
@@ -307,6 +312,7 @@ package struct CaptureReader: ~Copyable {
             }
         } catch {
             counters.malformed &+= 1
+            if error.code == .outOfRange { counters.rejectedValues &+= 1 }
             return refused(error.on(line: lineNumber))
         }
         lastTime = event.at
@@ -315,10 +321,13 @@ package struct CaptureReader: ~Copyable {
 
     private mutating func wrappedRecord(_ frame: borrowing ScannedFrame, _ line: UnsafeRawBufferPointer) throws(FrameError) -> GovernanceEvent {
         let bytes = FrameBytes(line)
-        guard frame.at.kind == .number, let at = bytes.int64(frame.at) else {
+        guard frame.at.kind == .number else {
             throw frame.at.kind == .absent
                 ? FrameError(.missingField, at: 0, field: "at")
                 : FrameError(.wrongType, at: Int(frame.at.start), field: "at")
+        }
+        guard let at = bytes.int64(frame.at), GovernanceEvent.validTimes.contains(at) else {
+            throw FrameError(.outOfRange, at: Int(frame.at.start), field: "at")
         }
         guard frame.data.kind == .object else {
             throw frame.data.kind == .absent

@@ -28,10 +28,40 @@ package struct HelloOk: Codable, Sendable, Equatable {
         /// How often the server ticks; no frame for twice this means a dead link.
         package var tickIntervalMs: Int
 
+        /// Values the gateway sent outside their range, pinned into it (not encoded).
+        package var rejectedValues = 0
+
+        /// `tickIntervalMs` accepted: up to a day, so the watchdog's 2 × interval in µs stays
+        /// far from overflow.
+        package static let tickIntervalRange = 1...86_400_000
+        /// `maxPayload` accepted: frame offsets are 32-bit (`FrameSpan`).
+        package static let maxPayloadRange = 1...Int(Int32.max)
+
+        private enum CodingKeys: String, CodingKey {
+            case maxPayload, maxBufferedBytes, tickIntervalMs
+        }
+
         package init(maxPayload: Int, maxBufferedBytes: Int? = nil, tickIntervalMs: Int) {
             self.maxPayload = maxPayload
             self.maxBufferedBytes = maxBufferedBytes
             self.tickIntervalMs = tickIntervalMs
+        }
+
+        /// Decodes the policy, pinning each number into its range and counting each one
+        /// that was not: a hostile hello cannot make the client's arithmetic trap.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            maxBufferedBytes = try container.decodeIfPresent(Int.self, forKey: .maxBufferedBytes)
+            maxPayload = try container.decode(Int.self, forKey: .maxPayload)
+            tickIntervalMs = try container.decode(Int.self, forKey: .tickIntervalMs)
+            if !Self.maxPayloadRange.contains(maxPayload) {
+                maxPayload = maxPayload.clamped(to: Self.maxPayloadRange)
+                rejectedValues += 1
+            }
+            if !Self.tickIntervalRange.contains(tickIntervalMs) {
+                tickIntervalMs = tickIntervalMs.clamped(to: Self.tickIntervalRange)
+                rejectedValues += 1
+            }
         }
     }
 
@@ -102,7 +132,32 @@ package struct GatewayErrorShape: Codable, Sendable, Equatable, Error {
     package var message: String
     package var details: Details?
     package var retryable: Bool?
+    /// How long to wait before reconnecting; nil when absent or outside `retryAfterRange`.
     package var retryAfterMs: Int?
+    /// Values the gateway sent outside their range, left out (not encoded).
+    package var rejectedValues = 0
+
+    /// `retryAfterMs` accepted: up to a day, so the reconnect timer's µs stay far from overflow.
+    package static let retryAfterRange = 0...86_400_000
+
+    private enum CodingKeys: String, CodingKey {
+        case code, message, details, retryable, retryAfterMs
+    }
+
+    /// Decodes the error, leaving out a `retryAfterMs` outside its range (the usual backoff
+    /// applies) and counting it.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(String.self, forKey: .code)
+        message = try container.decode(String.self, forKey: .message)
+        details = try container.decodeIfPresent(Details.self, forKey: .details)
+        retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable)
+        retryAfterMs = try container.decodeIfPresent(Int.self, forKey: .retryAfterMs)
+        if let value = retryAfterMs, !Self.retryAfterRange.contains(value) {
+            retryAfterMs = nil
+            rejectedValues += 1
+        }
+    }
 
     package init(code: String, message: String, details: Details? = nil, retryable: Bool? = nil, retryAfterMs: Int? = nil) {
         self.code = code
@@ -202,5 +257,12 @@ package enum ConnectOutcome: Sendable, Equatable {
         if frame.ok, let hello = frame.payload, hello.type == "hello-ok" { return .accepted(hello) }
         if !frame.ok, let error = frame.error { return .rejected(error) }
         throw .malformedResponse(size: bytes.count, prefix: HandshakeError.prefix(of: bytes))
+    }
+}
+
+extension Comparable {
+    /// The value moved into `range` when outside it.
+    fileprivate func clamped(to range: ClosedRange<Self>) -> Self {
+        min(max(self, range.lowerBound), range.upperBound)
     }
 }

@@ -35,6 +35,8 @@ struct FlatLedgerLine {
     /// not valid JSON at all.
     init?(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        // Spans hold 32-bit offsets: a longer line goes the general way.
+        guard bytes.count < Int(Int32.max) else { return nil }
         members.reserveCapacity(16)
         guard (try? scanObject()) == true else { return nil }
         keyOrder = sortedByKey()
@@ -49,33 +51,37 @@ struct FlatLedgerLine {
     func ledgerEntry(line: Int?) -> LedgerEntry {
         // One pass over the members for the string fields the engine reads.
         var agent, action, event, timestamp, hash, previousHash, prevHash: FrameSpan?
-        for member in members where member.value.kind == .string {
+        for member in members {
             let key = member.key
+            let isString = member.value.kind == .string
             switch key.end - key.start - 2 {
-            case 4 where keyEquals(key, "hash"): hash = member.value
-            case 5 where keyEquals(key, "agent"): agent = member.value
-            case 5 where keyEquals(key, "event"): event = member.value
-            case 6 where keyEquals(key, "action"): action = member.value
-            case 9 where keyEquals(key, "timestamp"): timestamp = member.value
-            case 9 where keyEquals(key, "prev_hash"): prevHash = member.value
-            case 13 where keyEquals(key, "previous_hash"): previousHash = member.value
+            case 4 where isString && keyEquals(key, "hash"): hash = member.value
+            case 5 where isString && keyEquals(key, "agent"): agent = member.value
+            case 5 where isString && keyEquals(key, "event"): event = member.value
+            case 6 where isString && keyEquals(key, "action"): action = member.value
+            case 9 where keyEquals(key, "timestamp"): timestamp = member.value  // any kind: see below
+            case 9 where isString && keyEquals(key, "prev_hash"): prevHash = member.value
+            case 13 where isString && keyEquals(key, "previous_hash"): previousHash = member.value
             default: break
             }
         }
         let fields = FrameBytes(bytes)
         let isGenesis = event.map { fields.string($0, equals: "genesis") } ?? false
+        let milliseconds = timestamp.flatMap { span -> Int64? in
+            guard span.kind == .string else { return nil }
+            return span.hasEscapes
+                ? LedgerTimestamp.milliseconds(from: fields.decodedString(span))
+                : LedgerTimestamp.milliseconds(from: self.bytes(of: span))
+        }
         return LedgerEntry(
             agent: agent.map(fields.decodedString) ?? "",
             action: action.map(fields.decodedString) ?? (isGenesis ? "genesis" : ""),
-            timestamp: timestamp.flatMap { span in
-                span.hasEscapes
-                    ? LedgerTimestamp.milliseconds(from: fields.decodedString(span))
-                    : LedgerTimestamp.milliseconds(from: self.bytes(of: span))
-            },
+            timestamp: milliseconds,
             hash: hash.map(fields.decodedString) ?? "",
             previousHash: (previousHash ?? prevHash).map(fields.decodedString) ?? "",
             computedHash: MosesLedgerRecord.hexString(SHA256.hash(data: canonicalBytes())),
-            line: line
+            line: line,
+            hasRejectedTimestamp: milliseconds == nil && timestamp.map { $0.kind != .null } == true
         )
     }
 

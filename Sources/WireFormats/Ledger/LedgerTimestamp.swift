@@ -1,3 +1,5 @@
+import Governance
+
 /// ISO-8601 timestamps as the MO§ES scripts write them (`datetime.now(timezone.utc).isoformat()`:
 /// `2026-03-13T14:22:01.123456+00:00`) and as their docs show them (`…Z`, no fraction),
 /// converted to and from milliseconds since the epoch. Stateless; any thread.
@@ -6,7 +8,8 @@ package enum LedgerTimestamp {
     /// optional fraction of any length (truncated to milliseconds), and `Z`, `±HH:MM`,
     /// `±HHMM` or `±HH` offset. A missing offset is read as UTC (Python's naive `isoformat`).
     ///
-    /// - Returns: nil when `text` is not such a timestamp or names an impossible date.
+    /// - Returns: nil when `text` is not such a timestamp, names an impossible date, or is
+    ///   outside `GovernanceEvent.validTimes` (a year-0000 date with a positive offset).
     package static func milliseconds(from text: String) -> Int64? {
         var text = text
         return text.withUTF8 { milliseconds(from: UnsafeRawBufferPointer($0)) }
@@ -79,19 +82,38 @@ package enum LedgerTimestamp {
               hour < 24, minute < 60, second < 61
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
+        // Four-digit years keep every product here far inside 64 bits.
         let seconds = ((days * 24 + hour) * 60 + minute) * 60 + second - offsetMinutes * 60
-        return seconds * 1000 + millisecond
+        let milliseconds = seconds * 1000 + millisecond
+        return GovernanceEvent.validTimes.contains(milliseconds) ? milliseconds : nil
     }
 
     /// The timestamp as Python's `datetime.isoformat()` writes a UTC time:
     /// `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`, with the fraction left out when it is zero,
-    /// exactly as Python does.
+    /// exactly as Python does. A time outside `GovernanceEvent.validTimes` (which the
+    /// parsers never let in) is written as the nearer end of that range, not trapped on.
     package static func string(fromMilliseconds milliseconds: Int64) -> String {
-        string(fromMicroseconds: milliseconds * 1000)
+        string(fromMicroseconds: microseconds(fromMilliseconds: milliseconds))
     }
 
-    /// `string(fromMilliseconds:)` for a time in microseconds (Python's own resolution).
+    /// `milliseconds` in microseconds, pinned to `GovernanceEvent.validTimes`.
+    private static func microseconds(fromMilliseconds milliseconds: Int64) -> Int64 {
+        let range = GovernanceEvent.validTimes
+        let pinned: Int64 = min(max(milliseconds, range.lowerBound), range.upperBound)
+        return pinned * 1000
+    }
+
+    /// The microseconds that `GovernanceEvent.validTimes` spans.
+    private static let validMicroseconds: ClosedRange<Int64> = {
+        let first: Int64 = GovernanceEvent.validTimes.lowerBound * 1000
+        let last: Int64 = GovernanceEvent.validTimes.upperBound * 1000 + 999
+        return first...last
+    }()
+
+    /// `string(fromMilliseconds:)` for a time in microseconds (Python's own resolution),
+    /// pinned to `GovernanceEvent.validTimes` the same way.
     package static func string(fromMicroseconds microseconds: Int64) -> String {
+        let microseconds: Int64 = min(max(microseconds, validMicroseconds.lowerBound), validMicroseconds.upperBound)
         let micros = floorMod(microseconds, 1_000_000)
         let totalSeconds = floorDiv(microseconds, 1_000_000)
         let days = floorDiv(totalSeconds, 86_400)

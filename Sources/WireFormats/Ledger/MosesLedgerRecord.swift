@@ -104,7 +104,8 @@ package struct MosesLedgerRecord: Sendable, Equatable {
     package var isGenesis: Bool { string("event") == "genesis" }
     /// `timestamp` as written; nil for genesis lines.
     package var timestamp: String? { string("timestamp") }
-    /// `timestamp` in milliseconds since the epoch; nil when absent or unparseable.
+    /// `timestamp` in milliseconds since the epoch; nil when absent, unparseable or outside
+    /// `GovernanceEvent.validTimes`.
     package var timestampMilliseconds: Int64? { timestamp.flatMap(LedgerTimestamp.milliseconds(from:)) }
     package var agent: String? { string("agent") }
     package var component: String? { string("component") }
@@ -172,16 +173,20 @@ package struct MosesLedgerRecord: Sendable, Equatable {
     /// - Parameter line: the 1-based line number in the ledger file, when known.
     /// - Returns: agent (empty for genesis), action (`genesis` for genesis), timestamp in ms
     ///   (nil when absent or unparseable), `hash`, `previous_hash`/`prev_hash` (empty when
-    ///   absent) and the recomputed canonical hash.
+    ///   absent) and the recomputed canonical hash. A `timestamp` that is written but is no
+    ///   valid time is flagged `hasRejectedTimestamp`, for the count.
     package func ledgerEntry(line: Int? = nil) -> LedgerEntry {
-        LedgerEntry(
+        let milliseconds = timestampMilliseconds
+        let written = object["timestamp"]
+        return LedgerEntry(
             agent: agent ?? "",
             action: action ?? "",
-            timestamp: timestampMilliseconds,
+            timestamp: milliseconds,
             hash: hash ?? "",
             previousHash: previousHash ?? "",
             computedHash: computedHash,
-            line: line
+            line: line,
+            hasRejectedTimestamp: milliseconds == nil && written != nil && written?.isNull == false
         )
     }
 }

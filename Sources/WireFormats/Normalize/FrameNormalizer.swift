@@ -120,7 +120,7 @@ package struct FrameNormalizer {
             } else if bytes.string(name, equals: "chat") {
                 return try chatEvent(frame, bytes, receivedAt: receivedAt)
             } else if bytes.string(name, equals: "tick") {
-                return GovernanceEvent(at: try time(frame.payloadTS, bytes) ?? receivedAt, kind: .tick)
+                return GovernanceEvent(at: try time(frame.payloadTS, bytes, "payload.ts") ?? receivedAt, kind: .tick)
             } else if bytes.string(name, equals: "session.message") {
                 return try sessionMessageEvent(frame, bytes, receivedAt: receivedAt)
             } else if bytes.string(name, equals: "session.tool") {
@@ -145,7 +145,7 @@ package struct FrameNormalizer {
         try requirePayload(frame)
         let stream = frame.stream
         guard stream.kind == .string else { throw fieldError(stream, "payload.stream") }
-        let at = try time(frame.payloadTS, bytes) ?? receivedAt
+        let at = try time(frame.payloadTS, bytes, "payload.ts") ?? receivedAt
         // Most agent frames are assistant deltas: test that first, touching nothing else.
         if bytes.string(stream, equals: "assistant") || bytes.string(stream, equals: "thinking")
             || bytes.string(stream, equals: "item") || bytes.string(stream, equals: "plan")
@@ -262,7 +262,7 @@ package struct FrameNormalizer {
         guard !sessionID.isEmpty else { throw FrameError(.badValue, at: Int(frame.sessionID.start), field: "session_id") }
         guard !agent.isEmpty else { throw FrameError(.badValue, at: Int(frame.agent.start), field: "agent") }
         let text = try optionalString(frame.text, bytes, "text") ?? ""
-        let at = try time(frame.ts, bytes) ?? receivedAt
+        let at = try time(frame.ts, bytes, "ts") ?? receivedAt
         let session = SessionRef(sessionKey: sessionID, agentID: agent, conversation: sessionID)
         return GovernanceEvent(at: at, kind: .response(Response(session: session, runID: nil, text: text, source: .legacy)))
     }
@@ -296,24 +296,31 @@ package struct FrameNormalizer {
 
     /// The event time of chat and session messages: `message.timestamp`, else `payload.ts`,
     /// else the frame's `ts`.
-    private func messageTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
-        if let at = try time(frame.messageTimestamp, bytes) { return at }
+    private mutating func messageTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
+        if let at = try time(frame.messageTimestamp, bytes, "payload.message.timestamp") { return at }
         return try payloadTime(frame, bytes)
     }
 
     @inline(__always)
-    private func payloadTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
-        if let at = try time(frame.payloadTS, bytes) { return at }
-        return try time(frame.ts, bytes)
+    private mutating func payloadTime(_ frame: borrowing ScannedFrame, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
+        if let at = try time(frame.payloadTS, bytes, "payload.ts") { return at }
+        return try time(frame.ts, bytes, "ts")
     }
 
     /// A time field: ms as a number, or an ISO-8601 string; nil when absent or null.
+    ///
+    /// - Throws: `FrameError.Code.outOfRange` (counted in `rejectedValues`) for a number
+    ///   outside `GovernanceEvent.validTimes`, so no event time can overflow what the engine
+    ///   and the store derive from it.
     @inline(__always)
-    private func time(_ span: FrameSpan, _ bytes: FrameBytes) throws(FrameError) -> Int64? {
+    private mutating func time(_ span: FrameSpan, _ bytes: FrameBytes, _ field: String) throws(FrameError) -> Int64? {
         switch span.kind {
         case .absent, .null: return nil
         case .number:
-            guard let value = bytes.int64(span) else { throw FrameError(.badValue, at: Int(span.start)) }
+            guard let value = bytes.int64(span), GovernanceEvent.validTimes.contains(value) else {
+                counters.rejectedValues &+= 1
+                throw FrameError(.outOfRange, at: Int(span.start), field: field)
+            }
             return value
         case .string:
             guard let value = LedgerTimestamp.milliseconds(from: bytes.decodedString(span)) else {

@@ -9,6 +9,9 @@ package struct NormalizerCounters: Sendable, Equatable {
     package var malformed: UInt64 = 0
     /// Frames refused for exceeding `FrameNormalizer.maximumFrameBytes`.
     package var oversized: UInt64 = 0
+    /// Values refused by a range check (an event time outside `GovernanceEvent.validTimes`);
+    /// each also refuses its frame, so it is counted in `malformed` too.
+    package var rejectedValues: UInt64 = 0
     /// Frames ignored because their session key names no agent (`cron:…`, `hook:…`).
     package var withoutAgent: UInt64 = 0
 
@@ -60,6 +63,7 @@ package struct NormalizerCounters: Sendable, Equatable {
             ("moses_normalize_frames_total", framesIn),
             ("moses_normalize_malformed_total", malformed),
             ("moses_normalize_oversized_total", oversized),
+            ("moses_normalize_rejected_values_total", rejectedValues),
             ("moses_normalize_without_agent_total", withoutAgent),
             ("moses_normalize_events_total{kind=\"run_started\"}", runStarted),
             ("moses_normalize_events_total{kind=\"run_ended\"}", runEnded),

@@ -27,6 +27,8 @@ package struct FrameScanner {
     /// - Throws: `FrameError` for malformed JSON or a top-level value that is not an object.
     @inline(__always)
     package static func scan(_ bytes: UnsafeRawBufferPointer) throws(FrameError) -> ScannedFrame {
+        // Spans hold 32-bit offsets: a longer input would alias them (callers cap far lower).
+        guard bytes.count < Int(Int32.max) else { throw FrameError(.oversized, at: Int(Int32.max)) }
         var scanner = FrameScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.index < bytes.count else { throw FrameError(.truncated, at: scanner.index) }
