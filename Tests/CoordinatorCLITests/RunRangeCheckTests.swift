@@ -26,7 +26,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         try Self.scenario.write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
+        _ = FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
         let simulator = try RunCommandTests.Child(
             ["simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl")],
             in: directory, name: "simulate")
