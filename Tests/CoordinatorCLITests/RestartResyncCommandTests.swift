@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func downtimeIsJudgedOnceAndNothingBeforeTheStopAgain() async throws {
-        let setup = try await Setup(scenario: Self.scenario())
+        let setup = try await Self.startGateway(playing: Self.scenario())
         defer { setup.remove() }
         let path = setup.path, database = setup.database, directory = setup.directory
 
@@ -127,7 +127,7 @@ import Testing
             #"{"waitForClients":1}"#,
             #"{"sleepMs":1500}"#,
         ].joined(separator: "\n") + "\n"
-        let setup = try await Setup(scenario: scenario)
+        let setup = try await Self.startGateway(playing: scenario)
         defer { setup.remove() }
         let database = setup.database
 
@@ -158,51 +158,13 @@ import Testing
 
     /// A simulator playing `scenario` (its `state` steps write `downtime-recorded.json`, its
     /// `ledger` steps the ledger `run` tails) and a configuration for `run` against it.
-    struct Setup {
-        let directory: URL
-        let simulator: Child
-
-        init(scenario: String) async throws {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-restart-\(UUID().uuidString)")
-            self.directory = directory
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = { (name: String) in directory.appendingPathComponent(name).path }
-            try scenario.write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-            _ = FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
-            _ = FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
-            _ = FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
-            let simulator = try Child([
-                "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
-                "--state", path("downtime-recorded.json"), "--ledger", path("audit_ledger.jsonl"),
-            ], in: directory, name: "simulate")
-            self.simulator = simulator
-            #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") })
-            let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
-            // A high drift limit: the unaudited downtime answers are the subject here.
-            try """
-                gateway:
-                  url: "ws://127.0.0.1:\(port)"
-                  token_file: "\(path("token"))"
-                  identity_path: "\(path("identity.json"))"
-                moses:
-                  ledger_path: "\(path("audit_ledger.jsonl"))"
-                  state_path: "\(path("state.json"))"
-                rules:
-                  drift_repeat_limit: 100
-                store:
-                  path: "\(path("audit.db"))"
-                metrics:
-                  address: "127.0.0.1:0"
-
-                """.write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
-        }
-
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        var database: String { path("audit.db") }
-
-        func remove() {
-            simulator.terminate()
-            try? FileManager.default.removeItem(at: directory)
-        }
+    static func startGateway(playing scenario: String) async throws -> SimulatedGateway {
+        let gateway = try await SimulatedGateway(scenario: scenario, ledgerFile: "audit_ledger.jsonl", stateFile: "downtime-recorded.json")
+        // A high drift limit: the unaudited downtime answers are the subject here.
+        try gateway.writeConfiguration(extra: """
+            rules:
+              drift_repeat_limit: 100
+            """)
+        return gateway
     }
 }

@@ -12,8 +12,8 @@ import Testing
         init(_ arguments: [String], in directory: URL, name: String, environment: [String: String]? = nil) throws {
             stdoutURL = directory.appendingPathComponent("\(name).out")
             stderrURL = directory.appendingPathComponent("\(name).err")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.executableURL = CoordinatorBinary.url
             process.arguments = arguments
             if let environment { process.environment = environment }
@@ -42,7 +42,7 @@ import Testing
 
     func startSimulator(in directory: URL, token: String) async throws -> (Child, Int) {
         let tokenFile = directory.appendingPathComponent("gateway-token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data("\(token)\n".utf8))
+        _ = FileManager.default.createFile(atPath: tokenFile, contents: Data("\(token)\n".utf8))
         let simulator = try Child(["simulate", "--port", "0", "--token-file", tokenFile], in: directory, name: "simulate")
         #expect(await Self.waitUntil { simulator.stdout.contains("listening on") }, "simulate: \(simulator.stderr)")
         let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
@@ -109,25 +109,10 @@ import Testing
     }
 
     @Test func daemonTailsLedgerAndStateAndFindsEveryRule() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-daemon-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
-        let scenario = directory.appendingPathComponent("scenario.jsonl")
-        try Self.scenario(fromCapture: capture).write(to: scenario, atomically: true, encoding: .utf8)
-        let ledger = directory.appendingPathComponent("audit_ledger.jsonl").path
-        let state = directory.appendingPathComponent("state.json").path
-        FileManager.default.createFile(atPath: ledger, contents: Data())
-        FileManager.default.createFile(atPath: state, contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
-        let tokenFile = directory.appendingPathComponent("token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data("tok\n".utf8))
-        let simulator = try Child([
-            "simulate", "--port", "0", "--token-file", tokenFile, "--scenario", scenario.path, "--ledger", ledger, "--state", state,
-        ], in: directory, name: "simulate")
-        defer { simulator.terminate() }
-        #expect(await Self.waitUntil { simulator.stdout.contains("listening on") })
-        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
-        let database = directory.appendingPathComponent("audit.db").path
+        let gateway = try await SimulatedGateway.makePlayingSampleCapture()
+        defer { gateway.remove() }
+        let directory = gateway.directory, port = gateway.port, database = gateway.database
+        let tokenFile = gateway.path("token"), ledger = gateway.path("audit_ledger.jsonl"), state = gateway.path("state.json")
         let run = try Child([
             "run", "--gateway", "ws://127.0.0.1:\(port)", "--token-file", tokenFile,
             "--identity", directory.appendingPathComponent("id.json").path, "--db", database, "--ledger", ledger, "--state", state,
@@ -184,45 +169,20 @@ import Testing
     /// outbox to an exec channel, /metrics, SIGHUP reloads (invalid kept out, valid applied),
     /// and a capture whose replay gives exactly the verdicts the live run stored.
     @Test func configuredServiceNotifiesServesMetricsReloadsAndCaptures() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-service-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
-        try Self.scenario(fromCapture: capture).write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
-        FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
-        FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
+        let gateway = try await SimulatedGateway.makePlayingSampleCapture()
+        defer { gateway.remove() }
+        let directory = gateway.directory, path = gateway.path
         // The exec channel: each violation's JSON on stdin, one line each in a file.
         try "#!/bin/sh\ncat >> '\(path("delivered.jsonl"))'\necho >> '\(path("delivered.jsonl"))'\n".write(toFile: path("notify.sh"), atomically: true, encoding: .utf8)
         chmod(path("notify.sh"), 0o755)
-        let simulator = try Child([
-            "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
-            "--ledger", path("audit_ledger.jsonl"), "--state", path("state.json"),
-        ], in: directory, name: "simulate")
-        defer { simulator.terminate() }
-        #expect(await Self.waitUntil { simulator.stdout.contains("listening on") })
-        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
         func config(driftLimit: String) -> String {
-            """
-            gateway:
-              url: "ws://127.0.0.1:\(port)"
-              token_file: "\(path("token"))"
-              identity_path: "\(path("identity.json"))"
-            moses:
-              ledger_path: "\(path("audit_ledger.jsonl"))"
-              state_path: "\(path("state.json"))"
-            rules:
-              drift_repeat_limit: \(driftLimit)
-            store:
-              path: "\(path("audit.db"))"
-            notifications:
-              exec_program: "\(path("notify.sh"))"
-              suppression_window_ms: 0
-            metrics:
-              address: "127.0.0.1:0"
-
-            """
+            gateway.configuration(extra: """
+                rules:
+                  drift_repeat_limit: \(driftLimit)
+                notifications:
+                  exec_program: "\(path("notify.sh"))"
+                  suppression_window_ms: 0
+                """)
         }
         try config(driftLimit: "3").write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
         let run = try Child(["run", "--config", path("coordinator.yaml"), "--capture", path("capture.jsonl")], in: directory, name: "run")

@@ -25,42 +25,17 @@ import Testing
     /// output and error and nothing else: not the signal pipe (a byte on it once stopped the
     /// daemon with exit 78), the gateway socket, the store or the metrics listener.
     @Test func execNotificationProgramInheritsOnlyStandardDescriptors() async throws {
-        let directory = try Self.makeDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
-        try RunCommandTests.scenario(fromCapture: capture).write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: path("audit_ledger.jsonl"), contents: Data())
-        FileManager.default.createFile(atPath: path("state.json"), contents: Data(#"{"mode":"high-integrity","posture":"defense","role":"primary"}"#.utf8))
-        FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
+        let gateway = try await SimulatedGateway.makePlayingSampleCapture()
+        defer { gateway.remove() }
+        let directory = gateway.directory, path = gateway.path
         // One listing per notification; each run replaces the last.
         try "#!/bin/sh\ncat > /dev/null\nexec ls -l /proc/self/fd > '\(path("fds.txt"))'\n".write(toFile: path("notify.sh"), atomically: true, encoding: .utf8)
         chmod(path("notify.sh"), 0o755)
-        let simulator = try Child([
-            "simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl"),
-            "--ledger", path("audit_ledger.jsonl"), "--state", path("state.json"),
-        ], in: directory, name: "simulate")
-        defer { simulator.terminate() }
-        #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") })
-        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
-        let config = """
-            gateway:
-              url: "ws://127.0.0.1:\(port)"
-              token_file: "\(path("token"))"
-              identity_path: "\(path("identity.json"))"
-            moses:
-              ledger_path: "\(path("audit_ledger.jsonl"))"
-              state_path: "\(path("state.json"))"
-            store:
-              path: "\(path("audit.db"))"
+        try gateway.writeConfiguration(extra: """
             notifications:
               exec_program: "\(path("notify.sh"))"
               suppression_window_ms: 0
-            metrics:
-              address: "127.0.0.1:0"
-
-            """
-        try config.write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+            """)
         let run = try Child(["run", "--config", path("coordinator.yaml")], in: directory, name: "run")
         defer { run.terminate() }
         func listing() -> String { (try? String(contentsOfFile: path("fds.txt"), encoding: .utf8)) ?? "" }

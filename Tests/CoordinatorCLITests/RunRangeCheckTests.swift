@@ -21,29 +21,10 @@ import Testing
     }
 
     @Test func theDaemonSurvivesAndCountsTheIssueNineFrames() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-range-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        try Self.scenario.write(toFile: path("scenario.jsonl"), atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: path("token"), contents: Data("tok\n".utf8))
-        let simulator = try RunCommandTests.Child(
-            ["simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl")],
-            in: directory, name: "simulate")
-        defer { simulator.terminate() }
-        #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") })
-        let port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
-        try """
-            gateway:
-              url: "ws://127.0.0.1:\(port)"
-              token_file: "\(path("token"))"
-              identity_path: "\(path("identity.json"))"
-            store:
-              path: "\(path("audit.db"))"
-            metrics:
-              address: "127.0.0.1:0"
-
-            """.write(toFile: path("coordinator.yaml"), atomically: true, encoding: .utf8)
+        let gateway = try await SimulatedGateway(scenario: Self.scenario)
+        defer { gateway.remove() }
+        let directory = gateway.directory, path = gateway.path
+        try gateway.writeConfiguration(watchingMosesFiles: false)
         let run = try RunCommandTests.Child(["run", "--config", path("coordinator.yaml")], in: directory, name: "run")
         defer { run.terminate() }
         #expect(await RunCommandTests.waitUntil(seconds: 30) { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
