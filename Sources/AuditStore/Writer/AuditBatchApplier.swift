@@ -90,7 +90,7 @@ package final class AuditBatchApplier {
                     .integer(response.at), .text(response.session.conversation), .text(response.session.sessionKey),
                     .text(response.session.agentID), .optional(response.role?.rawValue), .text(response.runID ?? ""),
                     .integer(Int64(response.textLength)), .integer(response.isAudited ? 1 : 0),
-                    .text(response.source.rawValue), recorded,
+                    .text(response.source.rawValue), recorded, .integer(Int64(response.ordinal)),
                 ])
                 if inserted == 0 { outcome.duplicates += 1 }
             case .toolCall(let record):

@@ -43,11 +43,14 @@ package struct ResponseRecord: Sendable, Equatable {
     /// True when the agent appended to the MO§ES ledger during the run before answering.
     package var isAudited: Bool
     package var source: Response.Source
+    /// `JudgedResponse.ordinal`: tells apart responses with the same time and no run id.
+    package var ordinal: UInt32
 
     package init(
         at: Int64, session: SessionRef, role: Role?, runID: String?, textLength: Int, isAudited: Bool,
-        source: Response.Source
+        source: Response.Source, ordinal: UInt32 = 0
     ) {
+        self.ordinal = ordinal
         self.at = at
         self.session = session
         self.role = role

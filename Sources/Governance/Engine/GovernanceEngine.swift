@@ -31,6 +31,9 @@ package struct GovernanceEngine: Sendable {
     /// Bumped on every governance state change (an operator intervention).
     private var stateEpoch: UInt64 = 0
 
+    /// What a store needs to know of the last response judged (disposition `.judged`).
+    package private(set) var lastJudgedResponse = JudgedResponse(ordinal: 0)
+
     package init(policy: Policy = Policy(), state: GovernanceState = .default) {
         self.policy = policy
         self.state = state
@@ -199,6 +202,7 @@ package struct GovernanceEngine: Sendable {
         let context = JudgingContext(policy: policy, state: state, at: at)
         var found: [Violation] = []
         var pending: PendingAudit?
+        var ordinal: UInt32 = 0
         var isDuplicate = false, isNoResponse = false
         withSlot(of: response.session, at: at) { conversation, slot in
             guard let run = Self.claimRun(for: response, in: &slot) else {
@@ -211,6 +215,9 @@ package struct GovernanceEngine: Sendable {
                 return
             }
             conversation.responses &+= 1
+            ordinal = slot.lastJudgedAt == at ? slot.sameTimeOrdinal &+ 1 : 0
+            slot.lastJudgedAt = at
+            slot.sameTimeOrdinal = ordinal
             if conversation.interventionEpoch != epoch {
                 conversation.interventionEpoch = epoch
                 conversation.strikes = StrikeCounts()
@@ -267,6 +274,7 @@ package struct GovernanceEngine: Sendable {
             return .duplicate
         }
         counters.responses += 1
+        lastJudgedResponse = JudgedResponse(ordinal: ordinal)
         if let pending { pendingAudits.append(pending) }
         emit(found, into: &violations)
         return .judged
