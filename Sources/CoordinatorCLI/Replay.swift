@@ -55,6 +55,7 @@ extension MosesCoordinator {
             var reader = try CaptureReader(path: capture)
             var engine = GovernanceEngine(policy: policy, state: reader.state)
             let writer = try db.map { try AuditWriter(path: $0, logger: Logger(label: "moses.replay")) }
+            engine.collectsLateAudits = writer != nil
             var found: [Violation] = []
             let format = self.format
             let capture = self.capture
@@ -74,6 +75,7 @@ extension MosesCoordinator {
                     for record in AuditRecord.observations(of: event, disposition: disposition, engine: engine) {
                         _ = writer.enqueue(record)
                     }
+                    for audited in engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
                 }
                 if !found.isEmpty { printFound() }
             }, refused: { error in
@@ -81,6 +83,7 @@ extension MosesCoordinator {
                 StandardError.write("replay: \(capture): skipped \(error)")
             })
             engine.finish(into: &found)
+            for audited in engine.takeLateAudits() { _ = writer?.enqueue(.responseAudited(audited)) }
             printFound()
             output.flush()
             if let writer {

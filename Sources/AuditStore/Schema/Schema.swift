@@ -250,6 +250,12 @@ package enum Schema {
         ON CONFLICT DO NOTHING
         """
 
+    /// A stored response found audited after it was judged (its ledger append came in the grace).
+    static let markResponseAudited = """
+        UPDATE responses SET is_audited = 1
+        WHERE conversation = ? AND agent_id = ? AND run_id = ? AND ts = ? AND ordinal = ?
+        """
+
     static let insertToolCall = """
         INSERT INTO tool_calls (ts, conversation, session_key, agent_id, role, run_id, tool_call_id, name,
             command, recorded_at)

@@ -93,6 +93,11 @@ package final class AuditBatchApplier {
                     .text(response.source.rawValue), recorded, .integer(Int64(response.ordinal)),
                 ])
                 if inserted == 0 { outcome.duplicates += 1 }
+            case .responseAudited(let audited):
+                try database.execute(sql: Schema.markResponseAudited, arguments: [
+                    .text(audited.session.conversation), .text(audited.session.agentID), .text(audited.runID ?? ""),
+                    .integer(audited.at), .integer(Int64(audited.ordinal)),
+                ])
             case .toolCall(let record):
                 let call = record.call
                 let inserted = try database.execute(sql: Schema.insertToolCall, arguments: [

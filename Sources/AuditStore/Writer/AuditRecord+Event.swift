@@ -9,6 +9,7 @@ extension AuditRecord {
         guard var record = observation(of: event, disposition: disposition, policy: engine.policy) else { return [] }
         if case .response(var response) = record {
             response.ordinal = engine.lastJudgedResponse.ordinal
+            response.isAudited = engine.lastJudgedResponse.isAudited
             record = .response(response)
         }
         let conversation: String

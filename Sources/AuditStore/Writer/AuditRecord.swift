@@ -7,6 +7,8 @@ package enum AuditRecord: Sendable, Equatable {
     case violation(Violation)
     /// A judged response (text length only, never the text).
     case response(ResponseRecord)
+    /// A stored response whose audit became known after it was judged: sets `is_audited`.
+    case responseAudited(AuditedResponse)
     case toolCall(ToolCallRecord)
     /// A MO§ES ledger line the ledger tail saw.
     case ledgerEntry(LedgerEntry)
