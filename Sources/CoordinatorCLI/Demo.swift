@@ -143,8 +143,26 @@ extension MosesCoordinator {
             for rule in RuleID.allCases where engine.violations(of: rule) > 0 {
                 summary.append("  \(rule.rawValue): \(engine.violations(of: rule))")
             }
-            summary.append("explore them: moses-coordinator query --db \(databasePath) \"SELECT rule, violations FROM violations_by_rule\"")
+            // This binary by its full path: after scripts/demo it is not on PATH.
+            summary.append("explore them: \(Self.shellQuoted(Self.executablePath)) query --db \(Self.shellQuoted(databasePath)) \"SELECT rule, violations FROM violations_by_rule\"")
             StandardError.write(summary.joined(separator: "\n"))
+        }
+
+        /// The absolute path of the running binary (its name as invoked if that cannot be read).
+        static var executablePath: String {
+            var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+            let length = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
+            guard length > 0 else { return CommandLine.arguments[0] }
+            return String(decoding: buffer[..<length], as: UTF8.self)
+        }
+
+        /// `text` as one POSIX shell word.
+        static func shellQuoted(_ text: String) -> String {
+            let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                    || "/._-+:=@,".unicodeScalars.contains($0)
+            }
+            return plain ? text : "'" + String(text.flatMap { $0 == "'" ? Array("'\\''") : [$0] }) + "'"
         }
 
         static func wait(seconds: Double, until condition: () -> Bool) -> Bool {

@@ -47,6 +47,8 @@ final class GatewayPipeline: GatewaySink {
         engine: GovernanceEngine, writer: AuditWriter, logger: Logger, capture: sending CaptureRecorder? = nil,
         onFound: (@Sendable (Violation, Int64) -> Void)? = nil, onStatus: (@Sendable (GatewayStatus) -> Void)? = nil
     ) {
+        var engine = engine
+        engine.collectsLateAudits = true
         self.state = Mutex(State(engine: engine, capture: capture))
         self.writer = writer
         self.logger = logger
@@ -148,6 +150,7 @@ final class GatewayPipeline: GatewaySink {
     func finish() throws {
         state.withLock { state in
             state.engine.finish(into: &state.found)
+            for audited in state.engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
             enqueueFound(&state, revealedAt: nil)
             state.capture?.flush()
             var counters = CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)
@@ -178,6 +181,7 @@ final class GatewayPipeline: GatewaySink {
         for record in AuditRecord.observations(of: event, disposition: disposition, engine: state.engine) {
             _ = writer.enqueue(record)
         }
+        for audited in state.engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
         enqueueFound(&state, revealedAt: event.at)
     }
 

@@ -180,7 +180,7 @@ struct QueryRenderer {
 
     private func jsonObject(_ values: [DatabaseValue]) -> String {
         let members = zip(columns, values).map { column, value in JSONValue.Member(column, Self.json(value)) }
-        return JSONValue.object(members).pythonJSONString(.canonical)
+        return JSONValue.object(members).pythonJSONString(.compactInOrder)
     }
 
     static func json(_ value: DatabaseValue) -> JSONValue {

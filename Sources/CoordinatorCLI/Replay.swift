@@ -21,9 +21,10 @@ extension MosesCoordinator {
                 changes, counters) is also stored in the audit store; replaying the same capture \
                 into the same database again adds no rows.
 
-                Exit status: 0 when the capture was read to the end (violations or not), 1 when \
-                it could not be read or the store failed, 66 or 78 (as check-config) when --config \
-                is unreadable or invalid.
+                Exit status: 0 when the capture was read to the end (violations or not), 65 \
+                (EX_DATAERR) when it has lines but not one of them could be read, 1 when it could \
+                not be opened or the store failed, 66 or 78 (as check-config) when --config is \
+                unreadable or invalid.
 
                 Example: moses-coordinator replay --format text Samples/every-violation.jsonl
                 """
@@ -54,6 +55,7 @@ extension MosesCoordinator {
             var reader = try CaptureReader(path: capture)
             var engine = GovernanceEngine(policy: policy, state: reader.state)
             let writer = try db.map { try AuditWriter(path: $0, logger: Logger(label: "moses.replay")) }
+            engine.collectsLateAudits = writer != nil
             var found: [Violation] = []
             let format = self.format
             let capture = self.capture
@@ -65,12 +67,15 @@ extension MosesCoordinator {
                 }
                 found.removeAll(keepingCapacity: true)
             }
+            var eventsRead: UInt64 = 0
             try reader.forEach({ event in
+                eventsRead &+= 1
                 let disposition = engine.process(event, into: &found)
                 if let writer {
                     for record in AuditRecord.observations(of: event, disposition: disposition, engine: engine) {
                         _ = writer.enqueue(record)
                     }
+                    for audited in engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
                 }
                 if !found.isEmpty { printFound() }
             }, refused: { error in
@@ -78,6 +83,7 @@ extension MosesCoordinator {
                 StandardError.write("replay: \(capture): skipped \(error)")
             })
             engine.finish(into: &found)
+            for audited in engine.takeLateAudits() { _ = writer?.enqueue(.responseAudited(audited)) }
             printFound()
             output.flush()
             if let writer {
@@ -87,7 +93,17 @@ extension MosesCoordinator {
                 try writer.close()
             }
             StandardError.write(ReplaySummary(engine: engine.counters, capture: reader.counters).text)
+            let refused = reader.counters.malformed &+ reader.counters.oversized
+            if eventsRead == 0 && refused > 0 {
+                // Nothing judged is not "no violations": most likely the wrong file or format.
+                StandardError.write(
+                    "replay: \(capture): none of its \(refused) non-blank lines could be read; is it a capture (JSON lines of gateway frames or `run --capture` records)?")
+                throw ExitCode(Self.unreadableDataExitCode)
+            }
         }
+
+        /// EX_DATAERR (sysexits.h): the input was there but not one record of it was usable.
+        static let unreadableDataExitCode: Int32 = 65
     }
 }
 

@@ -18,12 +18,16 @@ extension MosesCoordinator {
                 "listening on ws://127.0.0.1:<port>" on standard output, plays the scenario \
                 (JSON lines: {"send": frame}, {"record": frame}, {"sleepMs": n}, \
                 {"ledger": entry}, {"state": {...}}, {"waitForClients": n}, …) once a client is \
-                ready, and serves until SIGINT or SIGTERM.
+                ready, and serves until SIGINT or SIGTERM. A capture is a scenario too (what \
+                `run --capture` writes and `replay` and `demo --scenario` read): its gateway \
+                frames are sent, its ledger and state records written to --ledger and --state. \
+                Samples/README.md has a two-terminal recipe.
 
                 Exit status: 0 after a signal, 1 when it cannot listen or read the scenario.
 
                 Example:
                   moses-coordinator simulate --port 18789 --token-file token --scenario scenario.jsonl
+                  moses-coordinator simulate --scenario Samples/every-violation.jsonl --ledger ledger.jsonl --state state.json
                 """
         )
 

@@ -48,6 +48,36 @@ import TestSupport
         #expect(try database.singleInteger(sql: "SELECT violations FROM violations_by_rule WHERE rule = 'sequence'") == 1)
     }
 
+    /// A store whose `responses` key had no ordinal is rebuilt keeping its rows and ids; a
+    /// second response of the same agent and millisecond then gets its own row, and the
+    /// views that read `responses` still work.
+    @Test func responsesKeyGainsTheOrdinalKeepingRows() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("before-ordinal.db")
+        let insertOld = """
+            INSERT INTO responses (ts, conversation, session_key, agent_id, role, run_id, text_length,
+                is_audited, source, recorded_at)
+            VALUES (1000, 's-1', 's-1', 'primary', 'primary', '', 0, 0, 'session_update', 5)
+            """
+        do {
+            let old = try Database(path: path, mode: .writer)
+            let before = Schema.steps.prefix { $0.identifier != "2026-11-30-05-responses-ordinal" }
+            try DatabaseMigrator(steps: Array(before)).migrate(old, now: 1)
+            try old.execute(sql: insertOld)
+            #expect(try old.execute(sql: insertOld + " ON CONFLICT DO NOTHING", arguments: []) == 0, "the old key drops the second")
+        }
+        let database = try AuditDatabase.openWriter(path: path)
+        #expect(try DatabaseMigrator.auditStore.appliedIdentifiers(in: database) == Schema.steps.map(\.identifier))
+        #expect(try database.singleInteger(sql: "SELECT ordinal FROM responses WHERE id = 1") == 0)
+        try database.execute(sql: Schema.insertResponse, arguments: [
+            .integer(1000), .text("s-1"), .text("s-1"), .text("primary"), .text("primary"), .text(""),
+            .integer(0), .integer(0), .text("session_update"), .integer(6), .integer(1),
+        ])
+        #expect(try database.count("responses") == 2)
+        #expect(try database.singleInteger(sql: "SELECT count(*) FROM recent_activity WHERE kind = 'response'") == 2)
+        #expect(try database.singleInteger(sql: "SELECT value FROM stats WHERE name = 'moses_store_responses_rows'") == 2)
+    }
+
     @Test func newerSchemaIsAClearError() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("future.db")

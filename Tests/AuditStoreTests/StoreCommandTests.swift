@@ -56,6 +56,19 @@ import TestSupport
         #expect(table.stdout.hasSuffix("(2 rows)\n"))
     }
 
+    /// JSON keys come in the SELECT's column order, not sorted, in both JSON formats.
+    @Test func queryJSONKeepsTheColumnOrder() throws {
+        let directory = TemporaryDirectory()
+        let db = try LedgerExportTests.makeStore(in: directory)
+        let sql = "SELECT violations, rule, 1 AS b, 2 AS a FROM violations_by_rule ORDER BY rule LIMIT 1"
+        let jsonl = try Self.run(["query", "--db", db, "--format", "jsonl", sql], in: directory)
+        #expect(jsonl.status == 0, "\(jsonl.stderr)")
+        #expect(jsonl.stdout == "{\"violations\":20,\"rule\":\"audit_before_response\",\"b\":1,\"a\":2}\n")
+        let json = try Self.run(["query", "--db", db, "--format", "json", sql], in: directory)
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout == "[\n{\"violations\":20,\"rule\":\"audit_before_response\",\"b\":1,\"a\":2}\n]\n")
+    }
+
     /// WAL: `query` reads while the writer holds its connection open and keeps writing.
     @Test func queryWorksWhileTheWriterIsOpen() throws {
         let directory = TemporaryDirectory()

@@ -24,10 +24,12 @@ enum CoordinatorBinary {
         var stderr: String
     }
 
-    /// Runs the binary with `arguments` and waits for it to exit.
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> Result {
+    /// Runs the binary (or `executable`) with `arguments` and waits for it to exit.
+    static func run(
+        _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil, executable: String? = nil
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? url
         process.arguments = arguments
         if let environment { process.environment = environment }
         // Output goes to files, so a full pipe can never block the child.

@@ -12,7 +12,12 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let expected = try String(contentsOf: CoordinatorBinary.captures.appendingPathComponent("every-violation.expected.jsonl"), encoding: .utf8)
         #expect(Set(result.stdout.split(separator: "\n")) == Set(expected.split(separator: "\n")))
-        #expect(result.stderr.contains("moses-coordinator query --db \(database)"))
+        // The command it suggests works as printed, from a shell without the binary on PATH.
+        let explore = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("explore them: ") })
+        let shell = try CoordinatorBinary.run(
+            ["-c", String(explore.dropFirst("explore them: ".count))], environment: ["PATH": "/usr/bin:/bin"], executable: "/bin/sh")
+        #expect(shell.status == 0, "\(explore): \(shell.stderr)")
+        #expect(shell.stdout.contains("audit_before_response"), "\(explore): \(shell.stdout)")
         // Stored before printed: the store holds every printed violation.
         let query = try CoordinatorBinary.run(["query", "--db", database, "--format", "csv", "SELECT count(*) AS n FROM violations"])
         #expect(query.stdout.contains("\(expected.split(separator: "\n").count)"))

@@ -50,6 +50,18 @@ import Testing
         #expect(result.stdout.split(separator: "\n").count == 3, "the good lines around the bad ones were all judged")
     }
 
+    @Test func captureOfOnlyMalformedLinesIsADataError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-replay-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("garbage.jsonl").path
+        try "not json\n{\"half\":\n\n[1,2]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CoordinatorBinary.run(["replay", path])
+        #expect(result.status == 65, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("none of its 3 non-blank lines could be read"))
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func textFormatPrintsOneReadableLinePerViolation() throws {
         let path = CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl").path
         let result = try CoordinatorBinary.run(["replay", "--format", "text", path])

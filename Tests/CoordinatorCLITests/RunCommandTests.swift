@@ -9,7 +9,10 @@ import Testing
         let stdoutURL: URL
         let stderrURL: URL
 
-        init(_ arguments: [String], in directory: URL, name: String, environment: [String: String]? = nil) throws {
+        init(
+            _ arguments: [String], in directory: URL, name: String, environment: [String: String]? = nil,
+            workingDirectory: URL? = nil
+        ) throws {
             stdoutURL = directory.appendingPathComponent("\(name).out")
             stderrURL = directory.appendingPathComponent("\(name).err")
             _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
@@ -17,6 +20,7 @@ import Testing
             process.executableURL = CoordinatorBinary.url
             process.arguments = arguments
             if let environment { process.environment = environment }
+            if let workingDirectory { process.currentDirectoryURL = workingDirectory }
             process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
             process.standardError = try FileHandle(forWritingTo: stderrURL)
             try process.run()
@@ -86,26 +90,6 @@ import Testing
         #expect(query.status == 0, "query: \(query.stderr)")
         #expect(query.stdout.contains("start") && query.stdout.contains("stop"), "ledger: \(query.stdout)")
         #expect(!run.stderr.contains("right-token"))
-    }
-
-    /// The sample capture as a simulator scenario: frames over the socket, ledger lines and
-    /// state changes written to the files `run` watches, with small pauses after those.
-    static func scenario(fromCapture capture: String) throws -> String {
-        var lines = [#"{"waitForClients":1}"#, #"{"sleepMs":300}"#]
-        for line in capture.split(separator: "\n") {
-            guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let source = record["source"] as? String, let data = record["data"]
-            else { continue }
-            let body = String(decoding: try JSONSerialization.data(withJSONObject: data), as: UTF8.self)
-            switch source {
-            case "gateway": lines.append(#"{"send":\#(body)}"#)
-            case "ledger": lines += [#"{"ledger":\#(body)}"#, #"{"sleepMs":30}"#]
-            case "state": lines += [#"{"state":\#(body)}"#, #"{"sleepMs":30}"#]
-            default: continue
-            }
-            lines.append(#"{"sleepMs":2}"#)
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 
     @Test func daemonTailsLedgerAndStateAndFindsEveryRule() async throws {

@@ -33,12 +33,13 @@ struct SimulatedGateway {
         port = Int(simulator.stdout.split(separator: ":").last?.filter(\.isNumber) ?? "") ?? 0
     }
 
-    /// The simulator playing the sample capture `Samples/every-violation.jsonl`, its ledger
+    /// The simulator playing the sample capture `Samples/every-violation.jsonl` as it is (the
+    /// simulator reads captures), its ledger
     /// lines and state changes written to the `audit_ledger.jsonl` and `state.json` `run` watches.
     static func makePlayingSampleCapture() async throws -> SimulatedGateway {
         let capture = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
         return try await SimulatedGateway(
-            scenario: try RunCommandTests.scenario(fromCapture: capture), ledgerFile: "audit_ledger.jsonl", stateFile: "state.json")
+            scenario: capture, ledgerFile: "audit_ledger.jsonl", stateFile: "state.json")
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

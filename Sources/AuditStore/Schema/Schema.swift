@@ -8,7 +8,9 @@
 /// Idempotency (replaying a capture twice adds nothing): every event table has a unique key
 /// on the event's identity and is written with `ON CONFLICT DO NOTHING`:
 /// - violation: (ts, conversation, agent_id, rule, run_id, expected, actual);
-/// - response: (conversation, agent_id, run_id, ts);
+/// - response: (conversation, agent_id, run_id, ts, ordinal), `ordinal` counting the agent's
+///   earlier responses of the same millisecond in the conversation (responses without a run
+///   id, such as every legacy frame, are told apart by nothing else);
 /// - tool call: (conversation, agent_id, tool_call_id, name, ts);
 /// - MO§ES ledger entry seen: (hash, previous_hash);
 /// - state change: (ts, mode, posture, governance_role).
@@ -21,6 +23,7 @@ package enum Schema {
         .init(identifier: "2026-11-24-02-views", sql: views),
         .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
         .init(identifier: "2026-11-30-04-ledger-verification", sql: ledgerVerificationTable),
+        .init(identifier: "2026-11-30-05-responses-ordinal", sql: responsesOrdinal),
     ]
 
     static let coreTables = """
@@ -192,6 +195,35 @@ package enum Schema {
         );
         """
 
+    /// Rebuilds `responses` with `ordinal` in its unique key (SQLite cannot change a table's
+    /// constraints in place). Legacy renaming leaves the views that name `responses` as they
+    /// are: they resolve to the new table once it has the name.
+    static let responsesOrdinal = """
+        PRAGMA legacy_alter_table = ON;
+        CREATE TABLE responses_by_ordinal (
+            id INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            conversation TEXT NOT NULL,
+            session_key TEXT NOT NULL,
+            agent_id TEXT NOT NULL,
+            role TEXT,
+            run_id TEXT NOT NULL DEFAULT '',
+            text_length INTEGER NOT NULL,
+            is_audited INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (conversation, agent_id, run_id, ts, ordinal)
+        );
+        INSERT INTO responses_by_ordinal (id, ts, conversation, session_key, agent_id, role, run_id,
+            text_length, is_audited, source, recorded_at)
+        SELECT id, ts, conversation, session_key, agent_id, role, run_id, text_length, is_audited,
+            source, recorded_at FROM responses;
+        DROP TABLE responses;
+        ALTER TABLE responses_by_ordinal RENAME TO responses;
+        PRAGMA legacy_alter_table = OFF;
+        """
+
     static let selectLedgerCheckpoint = "SELECT seq, hash, position FROM ledger_verification WHERE id = 1"
 
     static let upsertLedgerCheckpoint = """
@@ -213,9 +245,15 @@ package enum Schema {
 
     static let insertResponse = """
         INSERT INTO responses (ts, conversation, session_key, agent_id, role, run_id, text_length,
-            is_audited, source, recorded_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            is_audited, source, recorded_at, ordinal)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO NOTHING
+        """
+
+    /// A stored response found audited after it was judged (its ledger append came in the grace).
+    static let markResponseAudited = """
+        UPDATE responses SET is_audited = 1
+        WHERE conversation = ? AND agent_id = ? AND run_id = ? AND ts = ? AND ordinal = ?
         """
 
     static let insertToolCall = """

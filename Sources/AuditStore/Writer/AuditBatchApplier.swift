@@ -90,9 +90,14 @@ package final class AuditBatchApplier {
                     .integer(response.at), .text(response.session.conversation), .text(response.session.sessionKey),
                     .text(response.session.agentID), .optional(response.role?.rawValue), .text(response.runID ?? ""),
                     .integer(Int64(response.textLength)), .integer(response.isAudited ? 1 : 0),
-                    .text(response.source.rawValue), recorded,
+                    .text(response.source.rawValue), recorded, .integer(Int64(response.ordinal)),
                 ])
                 if inserted == 0 { outcome.duplicates += 1 }
+            case .responseAudited(let audited):
+                try database.execute(sql: Schema.markResponseAudited, arguments: [
+                    .text(audited.session.conversation), .text(audited.session.agentID), .text(audited.runID ?? ""),
+                    .integer(audited.at), .integer(Int64(audited.ordinal)),
+                ])
             case .toolCall(let record):
                 let call = record.call
                 let inserted = try database.execute(sql: Schema.insertToolCall, arguments: [

@@ -6,7 +6,12 @@ extension AuditRecord {
     package static func observations(
         of event: GovernanceEvent, disposition: GovernanceEngine.Disposition, engine: GovernanceEngine
     ) -> [AuditRecord] {
-        guard let record = observation(of: event, disposition: disposition, policy: engine.policy) else { return [] }
+        guard var record = observation(of: event, disposition: disposition, policy: engine.policy) else { return [] }
+        if case .response(var response) = record {
+            response.ordinal = engine.lastJudgedResponse.ordinal
+            response.isAudited = engine.lastJudgedResponse.isAudited
+            record = .response(response)
+        }
         let conversation: String
         switch event.kind {
         case .response(let response): conversation = response.session.conversation

@@ -7,6 +7,8 @@ package enum AuditRecord: Sendable, Equatable {
     case violation(Violation)
     /// A judged response (text length only, never the text).
     case response(ResponseRecord)
+    /// A stored response whose audit became known after it was judged: sets `is_audited`.
+    case responseAudited(AuditedResponse)
     case toolCall(ToolCallRecord)
     /// A MO§ES ledger line the ledger tail saw.
     case ledgerEntry(LedgerEntry)
@@ -43,11 +45,14 @@ package struct ResponseRecord: Sendable, Equatable {
     /// True when the agent appended to the MO§ES ledger during the run before answering.
     package var isAudited: Bool
     package var source: Response.Source
+    /// `JudgedResponse.ordinal`: tells apart responses with the same time and no run id.
+    package var ordinal: UInt32
 
     package init(
         at: Int64, session: SessionRef, role: Role?, runID: String?, textLength: Int, isAudited: Bool,
-        source: Response.Source
+        source: Response.Source, ordinal: UInt32 = 0
     ) {
+        self.ordinal = ordinal
         self.at = at
         self.session = session
         self.role = role

@@ -22,6 +22,11 @@ import WireFormats
 /// | `{"reject": <error shape>}` | answer the next connect with this error |
 /// | `{"blast": <frame>, "count": n}` | send the frame n times as fast as the socket takes it |
 ///
+/// A capture (what `run --capture` writes, `replay` reads and `demo --scenario` plays) is a
+/// scenario too: a `{"source": "gateway"|"ledger"|"state", "at": ms, "data": …}` record is
+/// played as `send`, `ledger` or `state` of its `data`, and a bare frame (no `source`, as a
+/// raw gateway capture holds) as `send`; see `Scenario.steps(fromCaptureRecord:)`.
+///
 /// Blank lines and lines starting with `#` or `//` are skipped.
 package enum ScenarioStep: Sendable, Equatable {
     case send(OpaqueJSON)
@@ -80,18 +85,52 @@ package struct Scenario: Sendable, Equatable {
     /// - Throws: `ParseError` naming the first bad line.
     package init(jsonLines text: String) throws(ParseError) {
         var steps: [ScenarioStep] = []
+        var hasCaptureRecord = false
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
             guard let value = OpaqueJSON.decode(Array(line.utf8)), case let .object(object) = value else {
                 throw ParseError(line: offset + 1, reason: "not a JSON object")
             }
-            guard let step = Self.step(from: object) else {
-                throw ParseError(line: offset + 1, reason: "unknown step with keys \(object.keys.sorted())")
+            if let step = Self.step(from: object) {
+                steps.append(step)
+                continue
             }
-            steps.append(step)
+            guard let played = Self.steps(fromCaptureRecord: object) else {
+                throw ParseError(
+                    line: offset + 1,
+                    reason: "neither a scenario step nor a capture record (keys \(object.keys.sorted()))")
+            }
+            if !hasCaptureRecord {
+                // The client subscribes to sessions after hello-ok: frames sent before then
+                // would reach no subscriber.
+                steps.append(.sleep(milliseconds: Self.captureStartDelayMs))
+                hasCaptureRecord = true
+            }
+            steps += played
         }
         self.steps = steps
+    }
+
+    /// The pause before a capture's first record is played.
+    static let captureStartDelayMs = 300
+
+    /// The steps that play one capture line: a wrapped record's `data` sent, appended to the
+    /// ledger or written as the state, or a bare gateway frame sent. A short pause follows
+    /// each, longer after a file change so that the monitor's file watcher sees it before the
+    /// frames that depend on it. Nil when the object is no capture record.
+    static func steps(fromCaptureRecord object: [String: OpaqueJSON]) -> [ScenarioStep]? {
+        guard let source = object["source"] else {
+            // A bare frame: a gateway frame has a `type` (`event`, `res`, legacy `session_update`).
+            return object["type"]?.stringValue == nil ? nil : [.send(.object(object)), .sleep(milliseconds: 2)]
+        }
+        guard let data = object["data"] else { return nil }
+        switch source.stringValue {
+        case "gateway": return [.send(data), .sleep(milliseconds: 2)]
+        case "ledger": return [.ledger(data), .sleep(milliseconds: 30)]
+        case "state": return [.state(data), .sleep(milliseconds: 30)]
+        default: return nil
+        }
     }
 
     private static func step(from object: [String: OpaqueJSON]) -> ScenarioStep? {

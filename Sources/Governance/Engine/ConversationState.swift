@@ -55,6 +55,11 @@ struct AgentSlot: Sendable {
     /// Event time of the agent's last response here (the audit window's start when the run's
     /// lifecycle start was not seen).
     var lastResponseAt: Int64?
+    /// Event time of the agent's last judged response and how many judged before it here
+    /// carried that same time: with the time, what tells apart responses that have no run
+    /// id (a legacy frame carries nothing else), the same on every replay of a stream.
+    var lastJudgedAt: Int64?
+    var sameTimeOrdinal: UInt32 = 0
     /// The last few tool call ids (hashed), so one call announced by both `agent` and
     /// `session.tool` is judged once.
     var recentToolCalls = RecentHashes()

@@ -31,6 +31,20 @@ package struct GovernanceEngine: Sendable {
     /// Bumped on every governance state change (an operator intervention).
     private var stateEpoch: UInt64 = 0
 
+    /// What a store needs to know of the last response judged (disposition `.judged`).
+    package private(set) var lastJudgedResponse = JudgedResponse(ordinal: 0, isAudited: false)
+    /// When true, responses found audited after they were judged (their ledger append came
+    /// within the grace) are kept for `takeLateAudits()`; off by default so that a sink that
+    /// stores nothing holds nothing.
+    package var collectsLateAudits = false
+    private var lateAudits: [AuditedResponse] = []
+
+    /// The responses found audited since the last call, in the order decided.
+    package mutating func takeLateAudits() -> [AuditedResponse] {
+        defer { lateAudits.removeAll(keepingCapacity: true) }
+        return lateAudits
+    }
+
     package init(policy: Policy = Policy(), state: GovernanceState = .default) {
         self.policy = policy
         self.state = state
@@ -199,6 +213,7 @@ package struct GovernanceEngine: Sendable {
         let context = JudgingContext(policy: policy, state: state, at: at)
         var found: [Violation] = []
         var pending: PendingAudit?
+        var ordinal: UInt32 = 0
         var isDuplicate = false, isNoResponse = false
         withSlot(of: response.session, at: at) { conversation, slot in
             guard let run = Self.claimRun(for: response, in: &slot) else {
@@ -211,6 +226,9 @@ package struct GovernanceEngine: Sendable {
                 return
             }
             conversation.responses &+= 1
+            ordinal = slot.lastJudgedAt == at ? slot.sameTimeOrdinal &+ 1 : 0
+            slot.lastJudgedAt = at
+            slot.sameTimeOrdinal = ordinal
             if conversation.interventionEpoch != epoch {
                 conversation.interventionEpoch = epoch
                 conversation.strikes = StrikeCounts()
@@ -253,7 +271,8 @@ package struct GovernanceEngine: Sendable {
                 pending = PendingAudit(
                     at: at, deadline: max(at, clock).saturatingAdding(policy.auditGraceMs), window: window,
                     session: response.session, role: role, runID: response.runID,
-                    runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state)
+                    runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state,
+                    ordinal: ordinal)
             }
             for violation in found {
                 if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
@@ -267,6 +286,7 @@ package struct GovernanceEngine: Sendable {
             return .duplicate
         }
         counters.responses += 1
+        lastJudgedResponse = JudgedResponse(ordinal: ordinal, isAudited: pending == nil)
         if let pending { pendingAudits.append(pending) }
         emit(found, into: &violations)
         return .judged
@@ -399,6 +419,7 @@ package struct GovernanceEngine: Sendable {
             let pending = pendingAudits.removeFirst()
             if AuditBeforeResponseRule.hasAppend(
                 agentID: pending.session.agentID, role: pending.role, in: pending.window, ledger: ledger) {
+                if collectsLateAudits { lateAudits.append(AuditedResponse(pending)) }
                 continue
             }
             var runAudited = false
@@ -408,7 +429,10 @@ package struct GovernanceEngine: Sendable {
                let run = slot.run, run.matches(runHash) {
                 runAudited = run.hasAuditCall
             }
-            if runAudited { continue }
+            if runAudited {
+                if collectsLateAudits { lateAudits.append(AuditedResponse(pending)) }
+                continue
+            }
             let violation = AuditBeforeResponseRule.violation(for: pending, policy: policy)
             var found = [violation]
             let context = JudgingContext(policy: policy, state: pending.state, at: pending.at)

@@ -48,4 +48,6 @@ struct PendingAudit: Sendable {
     var runID: String?
     var runHash: UInt64?
     var state: GovernanceState
+    /// The response's `JudgedResponse.ordinal`, to name its stored row when it is decided.
+    var ordinal: UInt32 = 0
 }

@@ -7,6 +7,10 @@ extension JSONValue {
         /// `json.dumps(v)`: the form of a line in `audit_ledger.jsonl` (`", "` and `": "`
         /// separators, insertion order, non-ASCII as `\uXXXX`, astral planes as surrogate pairs).
         case fileLine
+        /// `json.dumps(v, separators=(',',':'), ensure_ascii=False)`: compact like `.canonical`
+        /// but in insertion order, for output whose key order means something (a SELECT's
+        /// column order).
+        case compactInOrder
     }
 
     /// The UTF-8 bytes Python's `json.dumps` writes for this value in `style`.
