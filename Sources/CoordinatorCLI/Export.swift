@@ -162,5 +162,5 @@ struct OutputError: Error, CustomStringConvertible {
     var path: String
     var code: Int32
 
-    var description: String { "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))" }
+    var description: String { "cannot \(operation) \(FileProblem(path: path, code: code))" }
 }

@@ -53,7 +53,8 @@ extension MosesCoordinator {
 
                 Exit status: 0 after a signal (also when violations were spooled), 1 when the \
                 store or identity cannot be opened (or, with --dry-run, the store fails its \
-                check), 74 (EX_IOERR) when violations could be neither stored nor spooled at \
+                check), 66 (EX_NOINPUT) when the token file cannot be read, 74 (EX_IOERR) \
+                when violations could be neither stored nor spooled at \
                 stop, 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
@@ -414,11 +415,7 @@ extension MosesCoordinator {
         /// The token from the token file, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
         func readToken(from tokenFile: String?) throws -> String? {
             if let tokenFile {
-                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
-                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
-                }
-                let text = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
-                return text.isEmpty ? nil : text
+                return try TokenFile.read(tokenFile, command: "run")
             }
             if let value = getenv("OPENCLAW_GATEWAY_TOKEN") {
                 let text = String(cString: value)

@@ -20,7 +20,7 @@ extension MosesCoordinator {
                 {"ledger": entry}, {"state": {...}}, {"waitForClients": n}, …) once a client is \
                 ready, and serves until SIGINT or SIGTERM.
 
-                Exit status: 0 after a signal, 1 when it cannot listen or read the scenario.
+                Exit status: 0 after a signal, 1 when it cannot listen or read the scenario, 66 (EX_NOINPUT) when the token file cannot be read.
 
                 Example:
                   moses-coordinator simulate --port 18789 --token-file token --scenario scenario.jsonl
@@ -56,10 +56,7 @@ extension MosesCoordinator {
             configuration.ledgerPath = ledger
             configuration.statePath = state
             if let tokenFile {
-                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
-                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
-                }
-                configuration.token = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
+                configuration.token = try TokenFile.read(tokenFile, command: "simulate") ?? ""
             }
             var steps: [ScenarioStep] = []
             if let scenario {

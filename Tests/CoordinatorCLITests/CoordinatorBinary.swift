@@ -18,6 +18,18 @@ enum CoordinatorBinary {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// A path where no configuration is: what tests give as the default configuration, so
+    /// a package installed on the test machine (/etc/moses-coordinator) changes nothing.
+    static let absentConfiguration = "/nonexistent/moses-coordinator-tests/coordinator.yaml"
+
+    /// `environment` (else this process's) with MOSES_COORDINATOR_CONFIG set to
+    /// `absentConfiguration` unless it names one.
+    static func isolated(_ environment: [String: String]?) -> [String: String] {
+        var result = environment ?? ProcessInfo.processInfo.environment
+        if result["MOSES_COORDINATOR_CONFIG"] == nil { result["MOSES_COORDINATOR_CONFIG"] = absentConfiguration }
+        return result
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
@@ -25,11 +37,17 @@ enum CoordinatorBinary {
     }
 
     /// Runs the binary with `arguments` and waits for it to exit.
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil, directory workingDirectory: URL? = nil,
+        executable: [String] = []
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        if let environment { process.environment = environment }
+        // `executable`: a launcher run first with the binary as its last argument (setpriv).
+        process.executableURL = executable.isEmpty ? url : URL(fileURLWithPath: executable[0])
+        if !executable.isEmpty { process.arguments = Array(executable.dropFirst()) + [url.path] + arguments }
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
+        if executable.isEmpty { process.arguments = arguments }
+        process.environment = isolated(environment)
         // Output goes to files, so a full pipe can never block the child.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
