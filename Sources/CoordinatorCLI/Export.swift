@@ -75,11 +75,12 @@ extension MosesCoordinator {
             let filter = LedgerExportFilter(
                 since: since.flatMap(Self.milliseconds(from:)), until: until.flatMap(Self.milliseconds(from:)),
                 conversation: conversation, rule: rule.flatMap(RuleID.init(rawValue:)))
-            let database = try AuditDatabase.openReader(path: store.db)
+            let storePath = try store.path(command: "export")
+            let database = try AuditDatabase.openReader(path: storePath)
             // Opened at the first line, so a refused export leaves an existing file untouched.
             var file: OutputFile?
             let outcome = try LedgerExport.export(
-                from: database, filter: filter, sourceName: Self.absolutePath(store.db), force: force
+                from: database, filter: filter, sourceName: Self.absolutePath(storePath), force: force
             ) { line in
                 if file == nil { file = try OutputFile(path: output) }
                 file!.write(line)

@@ -63,7 +63,7 @@ extension MosesCoordinator {
                 """
         )
 
-        @Option(help: ArgumentHelp("The configuration file (YAML); the options below override it.", valueName: "file"))
+        @Option(help: ArgumentHelp("The configuration file (YAML; default $MOSES_COORDINATOR_CONFIG, else /etc/moses-coordinator/coordinator.yaml, when it exists); the options below override it.", valueName: "file"))
         var config: String?
 
         @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://; default ws://127.0.0.1:18789).", valueName: "url"))
@@ -134,12 +134,16 @@ extension MosesCoordinator {
             var restartResyncConversations = GatewaySettings().restartResyncConversations
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
+            /// Its path; nil when none was given and the packaged one does not exist.
+            var configPath: String?
         }
 
         func settings() throws -> Settings {
             var settings = Settings()
-            if let config {
+            // As `check-config` and the service: the packaged configuration when it exists.
+            if let config = config ?? ConfigOptions.defaultPathIfPresent {
                 let loaded = try ConfigFile.load(config, command: "run")
+                settings.configPath = config
                 settings.loaded = loaded
                 settings.gatewayURL = loaded.gateway.url
                 settings.tokenFile = loaded.gateway.tokenFile
@@ -173,6 +177,7 @@ extension MosesCoordinator {
         func run() throws {
             let logger = Logger(label: "moses.run")
             var settings = try settings()
+            logger.notice("configuration: \(settings.configPath ?? "none (\(ConfigOptions.defaultPath) does not exist; defaults and options)")")
             let token = try readToken(from: settings.tokenFile)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
@@ -256,7 +261,7 @@ extension MosesCoordinator {
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             storeHealth.attach(client)
             // The configuration as loaded above, kept for SIGHUP reloads.
-            let holder = config.flatMap { path in
+            let holder = settings.configPath.flatMap { path in
                 settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
             }
             let metrics = try settings.metricsAddress.map { address in
