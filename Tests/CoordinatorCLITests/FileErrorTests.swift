@@ -122,6 +122,18 @@ import Testing
         #expect(!result.stdout.contains("hash mismatch"), "\(result.stdout)")
     }
 
+    /// A full disk without mounting one: every write to /dev/full fails with ENOSPC.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full"))
+    func exportToAFullDisk() throws {
+        let scratch = try Scratch()
+        let database = scratch.path("audit.db")
+        let sample = CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl").path
+        #expect(try CoordinatorBinary.run(["replay", "--db", database, sample]).status == 0)
+        let result = try CoordinatorBinary.run(["export", "--db", database, "--output", "/dev/full"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot write '/dev/full': No space left on device (errno 28); the file system is full"), "\(result.stderr)")
+    }
+
     @Test func verifyOfAMissingFileSaysWhatToDo() throws {
         let scratch = try Scratch()
         let file = scratch.path("gone/ledger.jsonl")
