@@ -75,11 +75,12 @@ extension MosesCoordinator {
             let filter = LedgerExportFilter(
                 since: since.flatMap(Self.milliseconds(from:)), until: until.flatMap(Self.milliseconds(from:)),
                 conversation: conversation, rule: rule.flatMap(RuleID.init(rawValue:)))
-            let database = try AuditDatabase.openReader(path: store.db)
+            let storePath = try store.path(command: "export")
+            let database = try AuditDatabase.openReader(path: storePath)
             // Opened at the first line, so a refused export leaves an existing file untouched.
             var file: OutputFile?
             let outcome = try LedgerExport.export(
-                from: database, filter: filter, sourceName: Self.absolutePath(store.db), force: force
+                from: database, filter: filter, sourceName: Self.absolutePath(storePath), force: force
             ) { line in
                 if file == nil { file = try OutputFile(path: output) }
                 file!.write(line)
@@ -162,5 +163,5 @@ struct OutputError: Error, CustomStringConvertible {
     var path: String
     var code: Int32
 
-    var description: String { "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))" }
+    var description: String { "cannot \(operation) \(FileProblem(path: path, code: code))" }
 }

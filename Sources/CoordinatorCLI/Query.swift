@@ -67,7 +67,7 @@ extension MosesCoordinator {
 
         func run() throws {
             Database.limitHeap(toBytes: Int64(maxMemory) * 1024 * 1024)
-            let database = try AuditDatabase.openReader(path: store.db)
+            let database = try AuditDatabase.openReader(path: store.path(command: "query"))
             database.limitValueLength(toBytes: Self.maxValueBytes)
             database.limitStatementTime(toNanoseconds: UInt64(timeout * 1e9))
             do {
@@ -103,12 +103,6 @@ extension MosesCoordinator {
             }
         }
     }
-}
-
-/// The `--db` option shared by the store's commands.
-struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The audit store's SQLite database.", valueName: "path"))
-    var db: String = AuditDatabase.defaultPath
 }
 
 /// How `query` prints rows.

@@ -53,7 +53,8 @@ extension MosesCoordinator {
 
                 Exit status: 0 after a signal (also when violations were spooled), 1 when the \
                 store or identity cannot be opened (or, with --dry-run, the store fails its \
-                check), 74 (EX_IOERR) when violations could be neither stored nor spooled at \
+                check), 66 (EX_NOINPUT) when the token file cannot be read, 74 (EX_IOERR) \
+                when violations could be neither stored nor spooled at \
                 stop, 78 (EX_CONFIG) when the gateway refuses the credentials for good (a bad token \
                 or device): retrying would only hammer it.
 
@@ -62,7 +63,7 @@ extension MosesCoordinator {
                 """
         )
 
-        @Option(help: ArgumentHelp("The configuration file (YAML); the options below override it.", valueName: "file"))
+        @Option(help: ArgumentHelp("The configuration file (YAML; default $MOSES_COORDINATOR_CONFIG, else /etc/moses-coordinator/coordinator.yaml, when it exists); the options below override it.", valueName: "file"))
         var config: String?
 
         @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://; default ws://127.0.0.1:18789).", valueName: "url"))
@@ -133,12 +134,16 @@ extension MosesCoordinator {
             var restartResyncConversations = GatewaySettings().restartResyncConversations
             /// The configuration file as loaded, kept for SIGHUP reloads.
             var loaded: CoordinatorConfig?
+            /// Its path; nil when none was given and the packaged one does not exist.
+            var configPath: String?
         }
 
         func settings() throws -> Settings {
             var settings = Settings()
-            if let config {
+            // As `check-config` and the service: the packaged configuration when it exists.
+            if let config = config ?? ConfigOptions.defaultPathIfPresent {
                 let loaded = try ConfigFile.load(config, command: "run")
+                settings.configPath = config
                 settings.loaded = loaded
                 settings.gatewayURL = loaded.gateway.url
                 settings.tokenFile = loaded.gateway.tokenFile
@@ -172,6 +177,7 @@ extension MosesCoordinator {
         func run() throws {
             let logger = Logger(label: "moses.run")
             var settings = try settings()
+            logger.notice("configuration: \(settings.configPath ?? "none (\(ConfigOptions.defaultPath) does not exist; defaults and options)")")
             let token = try readToken(from: settings.tokenFile)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
@@ -255,7 +261,7 @@ extension MosesCoordinator {
             let client = try GatewayClient(configuration: configuration, identity: deviceIdentity, sink: pipeline, logger: logger)
             storeHealth.attach(client)
             // The configuration as loaded above, kept for SIGHUP reloads.
-            let holder = config.flatMap { path in
+            let holder = settings.configPath.flatMap { path in
                 settings.loaded.map { ConfigHolder(initial: $0, path: path, loader: .fromEnvironment()) }
             }
             let metrics = try settings.metricsAddress.map { address in
@@ -414,11 +420,7 @@ extension MosesCoordinator {
         /// The token from the token file, else `OPENCLAW_GATEWAY_TOKEN`; never from argv.
         func readToken(from tokenFile: String?) throws -> String? {
             if let tokenFile {
-                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
-                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
-                }
-                let text = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
-                return text.isEmpty ? nil : text
+                return try TokenFile.read(tokenFile, command: "run")
             }
             if let value = getenv("OPENCLAW_GATEWAY_TOKEN") {
                 let text = String(cString: value)

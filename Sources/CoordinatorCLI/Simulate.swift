@@ -23,7 +23,7 @@ extension MosesCoordinator {
                 frames are sent, its ledger and state records written to --ledger and --state. \
                 Samples/README.md has a two-terminal recipe.
 
-                Exit status: 0 after a signal, 1 when it cannot listen or read the scenario.
+                Exit status: 0 after a signal, 1 when it cannot listen or read the scenario, 66 (EX_NOINPUT) when the token file cannot be read.
 
                 Example:
                   moses-coordinator simulate --port 18789 --token-file token --scenario scenario.jsonl
@@ -60,10 +60,7 @@ extension MosesCoordinator {
             configuration.ledgerPath = ledger
             configuration.statePath = state
             if let tokenFile {
-                guard let bytes = try? DeviceIdentity.readFile(at: tokenFile) else {
-                    throw ValidationError("Cannot read the token file '\(tokenFile)'.")
-                }
-                configuration.token = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
+                configuration.token = try TokenFile.read(tokenFile, command: "simulate") ?? ""
             }
             var steps: [ScenarioStep] = []
             if let scenario {

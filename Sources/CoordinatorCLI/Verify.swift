@@ -9,7 +9,10 @@ extension MosesCoordinator {
             discussion: """
                 FILE may be a MO§ES audit_ledger.jsonl (genesis lines included) or an export; \
                 each line's hash is recomputed canonically and linked to the line before. \
-                --db checks the store's own ledger table, which must start from the genesis value.
+                With no FILE, the store's own ledger table is checked, which must start from the \
+                genesis value; the store is --db, else --config's store.path, else the default \
+                configuration's (MOSES_COORDINATOR_CONFIG, else /etc/moses-coordinator/coordinator.yaml) \
+                when it exists, else /var/lib/moses-coordinator/audit.db.
                 The first broken line (or row, with its seq) is printed with its number and reason.
                 A filtered export starts with a "derived_export" line; it is reported as derived \
                 from store X at head H (the store's last row when exported, which `verify --db` of \
@@ -37,16 +40,19 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Check this audit store's ledger; with a FILE, check that the file is what it holds.", valueName: "path"))
         var db: String?
 
-        func validate() throws {
-            if file == nil && db == nil { throw ValidationError("Give a FILE to check, or --db PATH.") }
-        }
+        @Option(help: ArgumentHelp("The configuration whose store.path names the store (as --db).", valueName: "file"))
+        var config: String?
 
         func run() throws {
             let result: LedgerVerification
             if let file {
-                result = try LedgerVerification.verifyFile(at: file, against: try db.map { try AuditDatabase.openReader(path: $0) })
+                // A FILE alone is checked on its own; --db or --config adds the store.
+                let store = db == nil && config == nil ? nil
+                    : try AuditDatabase.openReader(path: StoreLocation.resolve(db: db, config: config, command: "verify"))
+                result = try LedgerVerification.verifyFile(at: file, against: store)
             } else {
-                result = try LedgerVerification.verifyStore(try AuditDatabase.openReader(path: db!))
+                let path = try StoreLocation.resolve(db: db, config: config, command: "verify")
+                result = try LedgerVerification.verifyStore(try AuditDatabase.openReader(path: path))
             }
             print(result.description)
             if !result.isIntact { throw Self.brokenChain }

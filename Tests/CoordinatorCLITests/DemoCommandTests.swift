@@ -15,7 +15,7 @@ import Testing
         // The command it suggests works as printed, from a shell without the binary on PATH.
         let explore = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("explore them: ") })
         let shell = try CoordinatorBinary.run(
-            ["-c", String(explore.dropFirst("explore them: ".count))], environment: ["PATH": "/usr/bin:/bin"], executable: "/bin/sh")
+            ["-c", String(explore.dropFirst("explore them: ".count))], environment: ["PATH": "/usr/bin:/bin"], program: "/bin/sh")
         #expect(shell.status == 0, "\(explore): \(shell.stderr)")
         #expect(shell.stdout.contains("audit_before_response"), "\(explore): \(shell.stdout)")
         // Stored before printed: the store holds every printed violation.
@@ -28,7 +28,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let tokenFile = directory.appendingPathComponent("token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data("secret-token\n".utf8))
+        _ = FileManager.default.createFile(atPath: tokenFile, contents: Data("secret-token\n".utf8))
         let identity = directory.appendingPathComponent("state/identity.json").path
         let result = try CoordinatorBinary.run([
             "run", "--dry-run", "--token-file", tokenFile, "--identity", identity,

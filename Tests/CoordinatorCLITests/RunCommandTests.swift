@@ -19,7 +19,7 @@ import Testing
             _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.executableURL = CoordinatorBinary.url
             process.arguments = arguments
-            if let environment { process.environment = environment }
+            process.environment = CoordinatorBinary.isolated(environment)
             if let workingDirectory { process.currentDirectoryURL = workingDirectory }
             process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
             process.standardError = try FileHandle(forWritingTo: stderrURL)

@@ -53,7 +53,7 @@ import Testing
             let binaries = CoordinatorBinary.url.deletingLastPathComponent().path
             return try CoordinatorBinary.run(
                 ["-c", "cd '\(root.path)' && \(localized(command))"],
-                environment: ["PATH": "\(binaries):/usr/bin:/bin"], executable: "/bin/sh")
+                environment: ["PATH": "\(binaries):/usr/bin:/bin"], program: "/bin/sh")
         }
 
         // Terminal 1: the preparation, then the simulator (on a free port: --port 0).

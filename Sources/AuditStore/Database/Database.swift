@@ -1,4 +1,5 @@
 import CSQLite
+import WireFormats
 
 /// One SQLite connection: opening with the right flags and pragmas, one-shot SQL, cached
 /// statements and closure transactions.
@@ -47,9 +48,15 @@ package final class Database {
         guard code == SQLITE_OK, let connection else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             let extended = connection.map { sqlite3_extended_errcode($0) } ?? code
+            let systemErrno = connection.map { sqlite3_system_errno($0) } ?? 0
             sqlite3_close_v2(connection)
+            // SQLite says only "unable to open database file"; the file system says why.
+            let problem = FileProblem.diagnose(path: path, forWriting: mode == .writer)
+                ?? (systemErrno != 0 ? FileProblem(path: path, code: systemErrno) : nil)
             throw DatabaseError(
-                code: ResultCode(rawValue: extended), message: "\(message): \(path)", operation: "open")
+                code: ResultCode(rawValue: extended),
+                message: problem.map { "cannot open \($0) [SQLite: \(message)]" } ?? "\(message): \(path)",
+                operation: "open")
         }
         handle = connection
         sqlite3_extended_result_codes(connection, 1)

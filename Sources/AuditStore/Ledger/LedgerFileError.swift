@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WireFormats
 
 /// A failed operation on a JSONL ledger file (the MO§ES `audit_ledger.jsonl` or an export):
 /// what we tried, on which file, and `errno`.
@@ -29,7 +30,7 @@ package struct LedgerFileError: Error, Sendable, CustomStringConvertible {
     package var description: String {
         switch kind {
         case .system(let operation, let code):
-            "\(operation) failed on \(path): \(String(cString: strerror(code))) (errno \(code))"
+            "cannot \(operation) \(FileProblem(path: path, code: code))"
         case .lastLineMalformed(let line):
             "the last line of \(path) is not a MO§ES ledger record (\(line)); not appending, so as not to chain to it"
         }

@@ -1,9 +1,5 @@
 /// Opening the audit store's database file for its two uses.
 package enum AuditDatabase {
-    /// Where the store lives when no `--db` is given. The one place this default is written;
-    /// the configuration will supply the service's path.
-    package static let defaultPath = "./moses-coordinator.db"
-
     /// Opens `path` for writing (creating it when missing) and applies pending migrations.
     ///
     /// - Parameters:

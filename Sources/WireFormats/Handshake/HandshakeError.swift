@@ -16,7 +16,7 @@ package enum HandshakeError: Error, Sendable, CustomStringConvertible, Equatable
     package var description: String {
         switch self {
         case let .identityFile(path, operation, errno):
-            return "device identity: \(operation) '\(path)' failed (errno \(errno))"
+            return "device identity: cannot \(operation) \(FileProblem(path: path, code: errno)) (or give another path with --identity or gateway.identity_path)"
         case let .identityInvalid(path, reason):
             return "device identity: '\(path)' is not a usable Ed25519 key: \(reason)"
         case let .signingFailed(reason):

@@ -13,6 +13,8 @@ package struct LedgerChainVerifier: Sendable {
     package enum Reason: Sendable, Equatable, CustomStringConvertible {
         /// The line is not a JSON object.
         case malformed(FrameError)
+        /// A JSON object with no `hash`: some other JSON lines file, not a ledger.
+        case notALedgerEntry
         /// `hash` (as written) differs from the recomputed canonical hash.
         case hashMismatch(written: String, computed: String)
         /// `previous_hash` differs from the previous line's `hash`.
@@ -21,6 +23,7 @@ package struct LedgerChainVerifier: Sendable {
         package var description: String {
             switch self {
             case .malformed(let error): "malformed line: \(error)"
+            case .notALedgerEntry: "not a ledger entry (no \"hash\" field): is this a MO§ES audit ledger or an export?"
             case .hashMismatch(let written, let computed): "hash mismatch: written \(written), computed \(computed)"
             case .linkBroken(let expected, let found): "previous_hash link broken: expected \(expected), found \(found)"
             }
@@ -83,7 +86,9 @@ package struct LedgerChainVerifier: Sendable {
         var breaks: [Break] = []
         let written = record.hash ?? ""
         let computed = record.computedHash
-        if written != computed {
+        if record.hash == nil {
+            breaks.append(Break(line: lineCount, reason: .notALedgerEntry))
+        } else if written != computed {
             breaks.append(Break(line: lineCount, reason: .hashMismatch(written: written, computed: computed)))
         }
         let previous = record.previousHash ?? ""
