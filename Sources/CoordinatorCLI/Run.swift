@@ -201,9 +201,10 @@ extension MosesCoordinator {
                 onHealthChange: storeHealth.storeChanged
             )
             // The MO§ES files: the initial state before judging anything, then changes.
-            let pipelineBox = PipelineBox()
+            // Legacy streams carry no run to tie a ledger append to: audits stay unverifiable.
+            let pipelineBox = PipelineBox(canReadLedger: protocolMode != .legacy, ledgerPath: settings.ledgerPath)
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
-                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, logger: logger) { change in
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, ledgerGraceMs: settings.policy.auditGraceMs, logger: logger) { change in
                     pipelineBox.handle(change, logger: logger)
                 }
             var initialState = GovernanceState.default
@@ -272,7 +273,9 @@ extension MosesCoordinator {
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
             }
             delivery?.start()
-            watcher?.start(resumingLedger: resume.ledgerResume)
+            let isLedgerReadable = MosesFilesWatcher.isReadable(settings.ledgerPath)
+            if !isLedgerReadable || !pipelineBox.canReadLedger { pipelineBox.handle(.ledgerReadable(false), logger: logger) }
+            watcher?.start(resumingLedger: resume.ledgerResume, ledgerReadable: isLedgerReadable)
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
@@ -525,6 +528,14 @@ func signalPipeHandler(_ number: Int32) {
 /// to read the initial state). `Sendable`: the pipeline reference sits in a mutex.
 final class PipelineBox: Sendable {
     private let pipeline = Mutex<GatewayPipeline?>(nil)
+    /// False for a legacy stream: the ledger never makes its audits judgeable.
+    let canReadLedger: Bool
+    let ledgerPath: String?
+
+    init(canReadLedger: Bool = true, ledgerPath: String? = nil) {
+        self.canReadLedger = canReadLedger
+        self.ledgerPath = ledgerPath
+    }
 
     func set(_ value: GatewayPipeline) { pipeline.withLock { $0 = value } }
 
@@ -542,6 +553,9 @@ final class PipelineBox: Sendable {
             pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)), captured: (.state, CaptureWriter.stateData(state)))
         case .stateRefused:
             break  // counted and logged (rate-limited) by the watcher
+        case let .ledgerReadable(isReadable):
+            guard canReadLedger || !isReadable else { return }
+            pipeline.setLedgerReadable(isReadable, ledgerPath: canReadLedger ? ledgerPath : nil)
         }
     }
 }

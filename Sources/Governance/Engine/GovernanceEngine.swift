@@ -30,6 +30,9 @@ package struct GovernanceEngine: Sendable {
     private var lastLedgerHash: String?
     /// Bumped on every governance state change (an operator intervention).
     private var stateEpoch: UInt64 = 0
+    /// Whether the MO§ES ledger can be read (`GovernanceEvent.Kind.ledgerReadable`); true
+    /// until told otherwise, so inputs that never say (older captures) judge as before.
+    package private(set) var isLedgerReadable = true
 
     package init(policy: Policy = Policy(), state: GovernanceState = .default) {
         self.policy = policy
@@ -148,6 +151,8 @@ package struct GovernanceEngine: Sendable {
                 stateEpoch += 1
             }
             return .judged
+        case .ledgerReadable(let isReadable):
+            isLedgerReadable = isReadable
         }
         return .counted
     }
@@ -196,6 +201,7 @@ package struct GovernanceEngine: Sendable {
         }
         // Copies, so that the closure below reads no part of `self` while it is being modified.
         let policy = self.policy, clock = self.clock, ledger = self.ledger, epoch = stateEpoch
+        let isLedgerReadable = self.isLedgerReadable
         let context = JudgingContext(policy: policy, state: state, at: at)
         var found: [Violation] = []
         var pending: PendingAudit?
@@ -253,7 +259,8 @@ package struct GovernanceEngine: Sendable {
                 pending = PendingAudit(
                     at: at, deadline: max(at, clock).saturatingAdding(policy.auditGraceMs), window: window,
                     session: response.session, role: role, runID: response.runID,
-                    runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state)
+                    runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state,
+                    isLedgerUnreadable: !isLedgerReadable)
             }
             for violation in found {
                 if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
@@ -409,6 +416,11 @@ package struct GovernanceEngine: Sendable {
                 runAudited = run.hasAuditCall
             }
             if runAudited { continue }
+            if pending.isLedgerUnreadable || !isLedgerReadable {
+                // No ledger to read: a missing append cannot be known, so no verdict.
+                counters.unverifiableAudits += 1
+                continue
+            }
             let violation = AuditBeforeResponseRule.violation(for: pending, policy: policy)
             var found = [violation]
             let context = JudgingContext(policy: policy, state: pending.state, at: pending.at)
