@@ -80,6 +80,9 @@ final class GatewayPipeline: GatewaySink {
     /// which skips a ping rather than wait.
     var isResponsive: Bool { state.withLockIfAvailable { _ in true } ?? false }
 
+    /// Whether the engine was last told the MO§ES ledger can be read.
+    var isLedgerReadable: Bool { state.withLock { $0.engine.isLedgerReadable } }
+
     /// The engine's counters (events, responses, violations by rule).
     var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 

@@ -232,7 +232,7 @@ extension MosesCoordinator {
                 capture: recorder,
                 onStatus: { status in
                     // A corrupt or unwritable store stays in STATUS= whatever the connection does.
-                    let line = storeHealth.decorate(Self.statusLine(status))
+                    let line = storeHealth.decorate(Self.statusLine(status)) + pipelineBox.unverifiableAuditsNote
                     try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + line))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
@@ -538,6 +538,12 @@ final class PipelineBox: Sendable {
     }
 
     func set(_ value: GatewayPipeline) { pipeline.withLock { $0 = value } }
+
+    /// For `STATUS=`: how many audits could not be judged, while the ledger is not readable.
+    var unverifiableAuditsNote: String {
+        guard let pipeline = pipeline.withLock({ $0 }), !pipeline.isLedgerReadable else { return "" }
+        return "; MO§ES ledger not readable, \(pipeline.engineCounters.unverifiableAudits) audits unverifiable"
+    }
 
     /// Judges a ledger entry or a state change (the watcher's thread).
     func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {

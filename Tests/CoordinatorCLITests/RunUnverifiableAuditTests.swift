@@ -33,7 +33,7 @@ import Testing
             audit:
               grace_ms: 200
             """).write(toFile: gateway.configurationPath, atomically: true, encoding: .utf8)
-        let run = try Child(["run", "--config", gateway.configurationPath], in: gateway.directory, name: "run")
+        let run = try Child(["run", "--config", gateway.configurationPath, "--capture", gateway.path("capture.jsonl")], in: gateway.directory, name: "run")
         defer { run.terminate() }
 
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("MO§ES ledger not readable") && run.stderr.contains(ledger) }, "run: \(run.stderr)")
@@ -69,5 +69,14 @@ import Testing
         let stats = try CoordinatorBinary.run(["query", "--db", gateway.database, "--format", "csv",
                                                "SELECT value FROM stats WHERE name = 'moses_engine_audits_unverifiable_total'"])
         #expect(stats.stdout.split(separator: "\n").dropFirst() == ["2"], "stats: \(stats.stdout) \(stats.stderr)")
+
+        // The capture recorded when the ledger could not be read: its replay judges alike.
+        let replay = try CoordinatorBinary.run(["replay", "--config", gateway.configurationPath, gateway.path("capture.jsonl")])
+        let replayedRuns = replay.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  object["rule"] as? String == "audit_before_response" else { return nil }
+            return object["run_id"] as? String
+        }
+        #expect(replayedRuns.sorted() == ["r3", "r4"], "replay: \(replay.stdout) \(replay.stderr)")
     }
 }
