@@ -17,14 +17,19 @@ import Testing
 
     @Test func noLedgerMeansUnverifiableUntilTheLedgerAppears() async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
-        // Phase 1 (no ledger): two unaudited answers, the first decided by the second's frames.
-        // A long pause, in which the test checks /metrics and creates the ledger. Phase 2:
-        // an unaudited answer, then a later frame past its grace.
+        // The ledger's first line: a valid genesis-linked append from the sample.
+        let sample = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
+        let ledgerLine = try #require(sample.split(separator: "\n").first { $0.hasPrefix(#"{"source":"ledger""#) })
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(ledgerLine.utf8)) as? [String: Any])
+        let entry = String(decoding: try JSONSerialization.data(withJSONObject: try #require(record["data"])), as: UTF8.self)
+        // Phase 1 (no ledger file): two unaudited answers, the first decided by the second's
+        // frames. Then the simulator writes the ledger, and after time for the watcher to see
+        // it, phase 2: an unaudited answer, and a later one that moves time past its grace.
         let steps = [#"{"waitForClients":1}"#, #"{"sleepMs":300}"#]
             + Self.primaryAnswer(run: "r1", at: now, seq: 1) + Self.primaryAnswer(run: "r2", at: now + 1_000, seq: 3)
-            + [#"{"sleepMs":8000}"#]
+            + [#"{"sleepMs":500}"#, #"{"ledger":\#(entry)}"#, #"{"sleepMs":3000}"#]
             + Self.primaryAnswer(run: "r3", at: now + 20_000, seq: 5) + Self.primaryAnswer(run: "r4", at: now + 21_000, seq: 7)
-        let gateway = try await SimulatedGateway(scenario: steps.joined(separator: "\n") + "\n")
+        let gateway = try await SimulatedGateway(scenario: steps.joined(separator: "\n") + "\n", ledgerFile: "late-ledger.jsonl")
         defer { gateway.remove() }
         let ledger = gateway.path("late-ledger.jsonl")
         try gateway.configuration(watchingMosesFiles: false, extra: """
@@ -47,12 +52,6 @@ import Testing
         }
         #expect(await RunCommandTests.waitUntil { unverifiable() >= 1 }, "run: \(run.stderr)")
 
-        // The ledger appears (one valid genesis-linked append, by another agent).
-        let sample = try String(contentsOf: CoordinatorBinary.repository.appendingPathComponent("Samples/every-violation.jsonl"), encoding: .utf8)
-        let ledgerLine = try #require(sample.split(separator: "\n").first { $0.hasPrefix(#"{"source":"ledger""#) })
-        let entry = try #require(try JSONSerialization.jsonObject(with: Data(ledgerLine.utf8)) as? [String: Any])
-        let data = try JSONSerialization.data(withJSONObject: try #require(entry["data"]))
-        try (String(decoding: data, as: UTF8.self) + "\n").write(toFile: ledger, atomically: true, encoding: .utf8)
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("MO§ES ledger readable") }, "run: \(run.stderr)")
 
         // r3's answer, after the ledger appeared, is judged: flagged once r4 moves time past its grace.

@@ -37,6 +37,9 @@ import Testing
         Case(name: "ledger readable (the default): judged as before",
              events: [start("primary", run: "r", at: 1_000), answer("primary", run: "r", at: 2_000)],
              rules: [.auditBeforeResponse], unverifiable: 0),
+        Case(name: "legacy responses: an append satisfies, no append is unverifiable",
+             events: [ledger("primary", stamped: 500), answer("primary", at: 1_000, source: .legacy), answer("primary", at: 2_000, source: .legacy)],
+             rules: [], unverifiable: 1),
         Case(name: "unverifiable audits are no drift strikes",
              events: [ledgerReadable(false, at: 0)]
                 + (1...4).flatMap { n in [start("primary", run: "r\(n)", at: Int64(n) * 10_000), answer("primary", run: "r\(n)", at: Int64(n) * 10_000 + 100)] },

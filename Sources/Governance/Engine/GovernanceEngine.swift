@@ -260,7 +260,8 @@ package struct GovernanceEngine: Sendable {
                     at: at, deadline: max(at, clock).saturatingAdding(policy.auditGraceMs), window: window,
                     session: response.session, role: role, runID: response.runID,
                     runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state,
-                    isLedgerUnreadable: !isLedgerReadable)
+                    // A legacy frame names no run, so no append can be tied to it.
+                    isLedgerUnreadable: !isLedgerReadable || response.source == .legacy)
             }
             for violation in found {
                 if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {

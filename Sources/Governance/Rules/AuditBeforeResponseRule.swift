@@ -9,6 +9,7 @@
 /// The rule judges only what it can know: when the ledger was not readable at the response
 /// or is not at the decision (a `ledgerReadable(false)` event), a response with neither an
 /// append nor an audit exec is `unverifiable` (counted), never a violation or a drift strike.
+/// So is a legacy `session_update` response: it carries no run to tie an append to.
 enum AuditBeforeResponseRule {
     /// The time window in which an append counts for a response.
     static func window(runStartedAt: Int64?, previousResponseAt: Int64?, responseAt: Int64, policy: Policy) -> ClosedRange<Int64> {
