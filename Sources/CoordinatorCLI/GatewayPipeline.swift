@@ -24,6 +24,7 @@ final class GatewayPipeline: GatewaySink {
         var resynced = 0
         var hasLoggedRefusal = false
         var hasBeenReady = false
+        var hasWarnedLedgerUnreadable = false
         /// Where every input is recorded for replay (`run --capture`), if anywhere.
         var capture: CaptureRecorder?
     }
@@ -81,6 +82,9 @@ final class GatewayPipeline: GatewaySink {
     /// which skips a ping rather than wait.
     var isResponsive: Bool { state.withLockIfAvailable { _ in true } ?? false }
 
+    /// Whether the engine was last told the MO§ES ledger can be read.
+    var isLedgerReadable: Bool { state.withLock { $0.engine.isLedgerReadable } }
+
     /// The engine's counters (events, responses, violations by rule).
     var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
@@ -115,6 +119,27 @@ final class GatewayPipeline: GatewaySink {
         state.withLock { state in
             if let captured { state.capture?.append(captured.source, at: event.at, data: captured.data) }
             judge(event, in: &state)
+        }
+    }
+
+    /// Tells the engine whether the MO§ES ledger can be read from now on (recorded in the
+    /// capture, so a replay holds the same audits unverifiable); warns the first time it cannot.
+    ///
+    /// - Parameter ledgerPath: the ledger waited for; nil when none can help (none configured, legacy).
+    func setLedgerReadable(_ isReadable: Bool, ledgerPath: String?) {
+        let at = Self.wallClockMilliseconds()
+        let isFirstWarning = state.withLock { state in
+            state.capture?.append(.ledgerReadable, at: at, data: CaptureWriter.ledgerReadableData(isReadable))
+            judge(GovernanceEvent(at: at, kind: .ledgerReadable(isReadable)), in: &state)
+            defer { if !isReadable { state.hasWarnedLedgerUnreadable = true } }
+            return !isReadable && !state.hasWarnedLedgerUnreadable
+        }
+        if isFirstWarning {
+            logger.warning(
+                "MO§ES ledger not readable: audit_before_response verdicts are held as unverifiable (counted in moses_engine_audits_unverifiable_total) until it is",
+                metadata: ["ledger.path": "\(ledgerPath ?? "none (no ledger configured, or a legacy stream)")"])
+        } else if isReadable {
+            logger.notice("MO§ES ledger readable: audit_before_response judging resumes", metadata: ["ledger.path": "\(ledgerPath ?? "")"])
         }
     }
 

@@ -13,7 +13,7 @@ extension MosesCoordinator {
             discussion: """
                 The capture has one JSON object per line: a raw OpenClaw Gateway frame (protocol \
                 v3/v4, or the legacy session_update), or a wrapped record \
-                {"source":"gateway"|"ledger"|"state","at":<ms>,"data":{...}} as `run --capture` \
+                {"source":"gateway"|"ledger"|"state"|"ledger_readable","at":<ms>,"data":{...}} as `run --capture` \
                 writes. Violations go to standard output, one per line; a summary goes to standard \
                 error. A malformed line is reported with its number, counted and skipped.
 
@@ -127,6 +127,9 @@ struct ReplaySummary {
         ]
         for rule in RuleID.allCases where engine.violations(of: rule) > 0 {
             lines.append("  \(rule.rawValue): \(engine.violations(of: rule))")
+        }
+        if engine.unverifiableAudits > 0 {
+            lines.append("replay: \(engine.unverifiableAudits) audits unverifiable (no readable MO§ES ledger, or legacy frames)")
         }
         return lines.joined(separator: "\n")
     }

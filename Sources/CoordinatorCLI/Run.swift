@@ -207,9 +207,10 @@ extension MosesCoordinator {
                 onHealthChange: storeHealth.storeChanged
             )
             // The MO§ES files: the initial state before judging anything, then changes.
-            let pipelineBox = PipelineBox()
+            // Legacy streams carry no run to tie a ledger append to: audits stay unverifiable.
+            let pipelineBox = PipelineBox(canReadLedger: protocolMode != .legacy, ledgerPath: settings.ledgerPath)
             let watcher: MosesFilesWatcher? = (settings.ledgerPath == nil && settings.statePath == nil) ? nil
-                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, logger: logger) { change in
+                : MosesFilesWatcher(ledgerPath: settings.ledgerPath, statePath: settings.statePath, ledgerGraceMs: settings.policy.auditGraceMs, logger: logger) { change in
                     pipelineBox.handle(change, logger: logger)
                 }
             var initialState = GovernanceState.default
@@ -237,7 +238,7 @@ extension MosesCoordinator {
                 capture: recorder,
                 onStatus: { status in
                     // A corrupt or unwritable store stays in STATUS= whatever the connection does.
-                    let line = storeHealth.decorate(Self.statusLine(status))
+                    let line = storeHealth.decorate(Self.statusLine(status)) + pipelineBox.unverifiableAuditsNote
                     try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + line))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
@@ -278,7 +279,9 @@ extension MosesCoordinator {
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
             }
             delivery?.start()
-            watcher?.start(resumingLedger: resume.ledgerResume)
+            let isLedgerReadable = MosesFilesWatcher.isReadable(settings.ledgerPath)
+            if !isLedgerReadable || !pipelineBox.canReadLedger { pipelineBox.handle(.ledgerReadable(false), logger: logger) }
+            watcher?.start(resumingLedger: resume.ledgerResume, ledgerReadable: isLedgerReadable)
             client.start()
             try? systemd.notify(.ready, .status("connecting to \(RedactedURL(settings.gatewayURL))"))
             if storeCheck.isCorrupt { try? systemd.notify(.status("audit store corrupt: \(storeCheck)")) }
@@ -527,8 +530,22 @@ func signalPipeHandler(_ number: Int32) {
 /// to read the initial state). `Sendable`: the pipeline reference sits in a mutex.
 final class PipelineBox: Sendable {
     private let pipeline = Mutex<GatewayPipeline?>(nil)
+    /// False for a legacy stream: the ledger never makes its audits judgeable.
+    let canReadLedger: Bool
+    let ledgerPath: String?
+
+    init(canReadLedger: Bool = true, ledgerPath: String? = nil) {
+        self.canReadLedger = canReadLedger
+        self.ledgerPath = ledgerPath
+    }
 
     func set(_ value: GatewayPipeline) { pipeline.withLock { $0 = value } }
+
+    /// For `STATUS=`: how many audits could not be judged, while the ledger is not readable.
+    var unverifiableAuditsNote: String {
+        guard let pipeline = pipeline.withLock({ $0 }), !pipeline.isLedgerReadable else { return "" }
+        return "; MO§ES ledger not readable, \(pipeline.engineCounters.unverifiableAudits) audits unverifiable"
+    }
 
     /// Judges a ledger entry or a state change (the watcher's thread).
     func handle(_ change: MosesFilesWatcher.Change, logger: Logger) {
@@ -544,6 +561,9 @@ final class PipelineBox: Sendable {
             pipeline.inject(GovernanceEvent(at: WallClock.milliseconds(), kind: .stateChanged(state)), captured: (.state, CaptureWriter.stateData(state)))
         case .stateRefused:
             break  // counted and logged (rate-limited) by the watcher
+        case let .ledgerReadable(isReadable):
+            guard canReadLedger || !isReadable else { return }
+            pipeline.setLedgerReadable(isReadable, ledgerPath: canReadLedger ? ledgerPath : nil)
         }
     }
 }

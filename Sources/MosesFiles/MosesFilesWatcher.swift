@@ -26,6 +26,9 @@ package final class MosesFilesWatcher: Sendable {
         case state(GovernanceState)
         /// The state file could not be used; the previous state stays in force.
         case stateRefused(String)
+        /// The ledger became readable (true), or has not been readable for longer than
+        /// `ledgerGraceMs` (false); relative to what `start` was told it was.
+        case ledgerReadable(Bool)
     }
 
     /// Monotonic counters, for `/metrics`.
@@ -50,6 +53,8 @@ package final class MosesFilesWatcher: Sendable {
     package let ledgerPath: String?
     package let statePath: String?
     package let pollIntervalMs: Int32
+    /// How long the ledger may be unreadable (a rotation, a replacement) before it is reported so.
+    package let ledgerGraceMs: Int64
     let logger: Logger
     private let onChange: @Sendable (Change) -> Void
     /// The write end of the pipe that wakes the thread to stop; -1 when not running.
@@ -62,12 +67,13 @@ package final class MosesFilesWatcher: Sendable {
     ///   - logger: where unusable lines and state files are reported (rate-limited).
     ///   - onChange: called on the watcher's thread for each change, in file order.
     package init(
-        ledgerPath: String?, statePath: String?, pollIntervalMs: Int32 = 1_000, logger: Logger,
+        ledgerPath: String?, statePath: String?, pollIntervalMs: Int32 = 1_000, ledgerGraceMs: Int64 = 0, logger: Logger,
         onChange: @escaping @Sendable (Change) -> Void
     ) {
         self.ledgerPath = ledgerPath
         self.statePath = statePath
         self.pollIntervalMs = pollIntervalMs
+        self.ledgerGraceMs = ledgerGraceMs
         self.logger = logger
         self.onChange = onChange
     }
@@ -81,13 +87,21 @@ package final class MosesFilesWatcher: Sendable {
         return Result { () throws(StateFile.ReadError) in try StateFile.read(statePath) }
     }
 
+    /// True when `path` names a file this process can read (the ledger's availability).
+    package static func isReadable(_ path: String?) -> Bool {
+        guard let path else { return false }
+        var status = stat()
+        return access(path, R_OK) == 0 && stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// Starts the thread. The ledger is followed from its current end, or after a restart
     /// from `ledgerResume`, so that what agents appended while the daemon was down is judged.
-    package func start(resumingLedger ledgerResume: LedgerTail.ResumePoint? = nil) {
+    /// `ledgerReadable` is what the caller already knows of the ledger; changes from it are reported.
+    package func start(resumingLedger ledgerResume: LedgerTail.ResumePoint? = nil, ledgerReadable: Bool = true) {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        let context = Unmanaged.passRetained(WatchLoop(watcher: self, wakeRead: pipeEnds[0], ledgerResume: ledgerResume))
+        let context = Unmanaged.passRetained(WatchLoop(watcher: self, wakeRead: pipeEnds[0], ledgerResume: ledgerResume, ledgerReadable: ledgerReadable))
         var thread = pthread_t()
         // The thread takes over the retained loop and releases it when it ends.
         let created = pthread_create(&thread, nil, { raw in
@@ -161,9 +175,13 @@ private final class WatchLoop {
     /// The (watch, file name) pairs inotify events are matched against.
     var ledgerTarget: (watch: Int32, name: [UInt8])?
     var stateTarget: (watch: Int32, name: [UInt8])?
+    /// The ledger's readability as last reported, and since when (monotonic ms) it has not been.
+    var isLedgerReadable: Bool
+    var ledgerUnreadableSince: Int64?
 
-    init(watcher: MosesFilesWatcher, wakeRead: Int32, ledgerResume: LedgerTail.ResumePoint?) {
+    init(watcher: MosesFilesWatcher, wakeRead: Int32, ledgerResume: LedgerTail.ResumePoint?, ledgerReadable: Bool) {
         self.watcher = watcher
+        self.isLedgerReadable = ledgerReadable
         self.wakeRead = wakeRead
         self.tail = watcher.ledgerPath.map { LedgerTail(path: $0, resume: ledgerResume) }
         if let line = tail?.resumedFromLine {
@@ -225,6 +243,7 @@ private final class WatchLoop {
 
     private func checkLedger() {
         guard let tail else { return }
+        checkLedgerReadable(path: tail.path)
         tail.forEachAppended { item in
             if case .refused(let line, let reason) = item {
                 let isOversized = reason == LedgerTail.oversizedReason
@@ -238,6 +257,25 @@ private final class WatchLoop {
                     now: Self.monotonicMilliseconds(), logger: watcher.logger)
             }
             watcher.report(.ledger(item))
+        }
+    }
+
+    /// Reports the ledger readable at once (before its lines), unreadable only after the grace.
+    private func checkLedgerReadable(path: String) {
+        if MosesFilesWatcher.isReadable(path) {
+            ledgerUnreadableSince = nil
+            if !isLedgerReadable {
+                isLedgerReadable = true
+                watcher.report(.ledgerReadable(true))
+            }
+            return
+        }
+        let now = Self.monotonicMilliseconds()
+        let since = ledgerUnreadableSince ?? now
+        ledgerUnreadableSince = since
+        if isLedgerReadable && now - since >= watcher.ledgerGraceMs {
+            isLedgerReadable = false
+            watcher.report(.ledgerReadable(false))
         }
     }
 

@@ -107,3 +107,8 @@ func audited(_ agent: String, run: String? = nil, at: Int64, text: String? = nil
 
 /// A state in which neither mode nor posture rules fire.
 let quiet = GovernanceState(mode: .unrestricted, posture: .offense, role: .primary)
+
+/// The MO§ES ledger became readable (or not) at `at`.
+func ledgerReadable(_ isReadable: Bool, at: Int64) -> GovernanceEvent {
+    GovernanceEvent(at: at, kind: .ledgerReadable(isReadable))
+}

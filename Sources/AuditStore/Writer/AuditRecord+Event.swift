@@ -48,7 +48,7 @@ extension AuditRecord {
             return .ledgerEntry(entry)
         case .stateChanged(let state):
             return .stateChange(at: event.at, state: state)
-        case .runStarted, .runEnded, .operatorMessage, .streamDelta, .tick, .shutdown, .sessionsChanged, .ignored:
+        case .runStarted, .runEnded, .operatorMessage, .ledgerReadable, .streamDelta, .tick, .shutdown, .sessionsChanged, .ignored:
             return nil
         }
     }

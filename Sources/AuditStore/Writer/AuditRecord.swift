@@ -160,6 +160,7 @@ package struct CountersSnapshot: Sendable, Equatable {
             ("moses_engine_ignored_total", engine.ignored),
             ("moses_engine_ungoverned_total", engine.ungoverned),
             ("moses_engine_evicted_conversations_total", engine.evictedConversations),
+            ("moses_engine_audits_unverifiable_total", engine.unverifiableAudits),
         ]
         for rule in RuleID.allCases {
             values.append(("moses_engine_violations_\(rule.rawValue)_total", engine.violations(of: rule)))

@@ -15,6 +15,9 @@ package struct EngineCounters: Sendable, Equatable {
     package var ignored: UInt64 = 0
     /// Responses and tool calls by agents with no role (not governed).
     package var ungoverned: UInt64 = 0
+    /// Responses whose audit could not be judged: no append and no audit exec, while the
+    /// MO§ES ledger was not readable (see `GovernanceEvent.Kind.ledgerReadable`).
+    package var unverifiableAudits: UInt64 = 0
     /// Conversations forgotten after `Policy.conversationIdleMs` of silence.
     package var evictedConversations: UInt64 = 0
     /// Violations found, indexed by `RuleID.allCases` order.

@@ -30,6 +30,9 @@ package struct GovernanceEngine: Sendable {
     private var lastLedgerHash: String?
     /// Bumped on every governance state change (an operator intervention).
     private var stateEpoch: UInt64 = 0
+    /// Whether the MO§ES ledger can be read (`GovernanceEvent.Kind.ledgerReadable`); true
+    /// until told otherwise, so inputs that never say (older captures) judge as before.
+    package private(set) var isLedgerReadable = true
 
     /// What a store needs to know of the last response judged (disposition `.judged`).
     package private(set) var lastJudgedResponse = JudgedResponse(ordinal: 0, isAudited: false)
@@ -162,6 +165,8 @@ package struct GovernanceEngine: Sendable {
                 stateEpoch += 1
             }
             return .judged
+        case .ledgerReadable(let isReadable):
+            isLedgerReadable = isReadable
         }
         return .counted
     }
@@ -210,6 +215,7 @@ package struct GovernanceEngine: Sendable {
         }
         // Copies, so that the closure below reads no part of `self` while it is being modified.
         let policy = self.policy, clock = self.clock, ledger = self.ledger, epoch = stateEpoch
+        let isLedgerReadable = self.isLedgerReadable
         let context = JudgingContext(policy: policy, state: state, at: at)
         var found: [Violation] = []
         var pending: PendingAudit?
@@ -272,7 +278,9 @@ package struct GovernanceEngine: Sendable {
                     at: at, deadline: max(at, clock).saturatingAdding(policy.auditGraceMs), window: window,
                     session: response.session, role: role, runID: response.runID,
                     runHash: response.runID == nil && slot.run == nil ? nil : run.idHash, state: context.state,
-                    ordinal: ordinal)
+                    ordinal: ordinal,
+                    // A legacy frame names no run, so no append can be tied to it.
+                    isLedgerUnreadable: !isLedgerReadable || response.source == .legacy)
             }
             for violation in found {
                 if let drift = DriftRule.countStrike(of: violation, conversation: &conversation, context: context) {
@@ -431,6 +439,12 @@ package struct GovernanceEngine: Sendable {
             }
             if runAudited {
                 if collectsLateAudits { lateAudits.append(AuditedResponse(pending)) }
+                continue
+            }
+            if pending.isLedgerUnreadable || !isLedgerReadable {
+                // No ledger to read: a missing append cannot be known, so no verdict (and
+                // `is_audited` stays 0: it is not known to be audited either).
+                counters.unverifiableAudits += 1
                 continue
             }
             let violation = AuditBeforeResponseRule.violation(for: pending, policy: policy)

@@ -35,6 +35,10 @@ package struct GovernanceEvent: Sendable, Equatable {
         indirect case ledgerEntry(LedgerEntry)
         /// The governance state (`state.json`) now reads this.
         case stateChanged(GovernanceState)
+        /// Whether the MO§ES ledger can be read from now on (false: no ledger file configured
+        /// or present, a legacy stream, or a ledger unreadable for longer than the grace).
+        /// While it cannot, audit-before-response verdicts are `unverifiable`, not violations.
+        case ledgerReadable(Bool)
         /// A streaming delta (`chat` delta, `agent` assistant/thinking stream): counted only.
         case streamDelta
         /// A gateway keepalive `tick`.

@@ -5,6 +5,11 @@
 ///
 /// The ledger tail can lag the socket, so an unsatisfied response waits `auditGraceMs` of
 /// event time (a `PendingAudit`) before it is decided; replay and live decide alike.
+///
+/// The rule judges only what it can know: when the ledger was not readable at the response
+/// or is not at the decision (a `ledgerReadable(false)` event), a response with neither an
+/// append nor an audit exec is `unverifiable` (counted), never a violation or a drift strike.
+/// So is a legacy `session_update` response: it carries no run to tie an append to.
 enum AuditBeforeResponseRule {
     /// The time window in which an append counts for a response.
     static func window(runStartedAt: Int64?, previousResponseAt: Int64?, responseAt: Int64, policy: Policy) -> ClosedRange<Int64> {
@@ -50,4 +55,6 @@ struct PendingAudit: Sendable {
     var state: GovernanceState
     /// The response's `JudgedResponse.ordinal`, to name its stored row when it is decided.
     var ordinal: UInt32 = 0
+    /// The ledger could not be read when the response came: no missing append can be proved.
+    var isLedgerUnreadable = false
 }

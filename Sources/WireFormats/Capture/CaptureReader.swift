@@ -16,6 +16,8 @@ import Governance
 ///   hash recomputed (`line` is nil: the ledger file's line number is not in the capture).
 /// - `state`: `data` is a `state.json` object; `mode`, `posture` and `role` are normalized
 ///   (`Mode(normalizing:)` …) and missing ones keep the last state's values.
+/// - `ledger_readable`: `data` is `{"readable":true|false}`, yielded as `.ledgerReadable`: the
+///   live run could (not) read the MO§ES ledger from then on, so replay judges audits alike.
 /// - a raw frame: event time from the payload, else the last time seen in the capture.
 ///
 /// Streaming in bounded memory: the input is read in `chunkSize` chunks and split on `\n`
@@ -42,6 +44,7 @@ package struct CaptureReader: ~Copyable {
         package var gatewayRecords: UInt64 = 0
         package var ledgerRecords: UInt64 = 0
         package var stateRecords: UInt64 = 0
+        package var ledgerReadableRecords: UInt64 = 0
         package var rawFrames: UInt64 = 0
         /// Lines refused as malformed (bad JSON, bad wrapper, bad frame, bad ledger or state).
         package var malformed: UInt64 = 0
@@ -60,6 +63,7 @@ package struct CaptureReader: ~Copyable {
                 ("moses_capture_records_total{source=\"gateway\"}", gatewayRecords),
                 ("moses_capture_records_total{source=\"ledger\"}", ledgerRecords),
                 ("moses_capture_records_total{source=\"state\"}", stateRecords),
+                ("moses_capture_records_total{source=\"ledger_readable\"}", ledgerReadableRecords),
                 ("moses_capture_records_total{source=\"raw\"}", rawFrames),
                 ("moses_capture_malformed_total", malformed),
                 ("moses_capture_oversized_total", oversized),
@@ -347,6 +351,13 @@ package struct CaptureReader: ~Copyable {
             counters.stateRecords &+= 1
             state = try Self.applying(try JSONValue.parse(data), to: state, dataOffset: Int(frame.data.start))
             return GovernanceEvent(at: at, kind: .stateChanged(state))
+        }
+        if bytes.string(frame.source, equals: "ledger_readable") {
+            guard case .bool(let isReadable)? = try JSONValue.parse(data)["readable"] else {
+                throw FrameError(.wrongType, at: Int(frame.data.start), field: "data.readable")
+            }
+            counters.ledgerReadableRecords &+= 1
+            return GovernanceEvent(at: at, kind: .ledgerReadable(isReadable))
         }
         throw FrameError(frame.source.kind == .string ? .badValue : .wrongType, at: Int(frame.source.start), field: "source")
     }

@@ -9,6 +9,8 @@ package enum CaptureWriter {
     /// Where a captured record came from.
     package enum Source: String, Sendable {
         case gateway, ledger, state
+        /// Whether the MO§ES ledger can be read from then on: `{"readable":true|false}`.
+        case ledgerReadable = "ledger_readable"
     }
 
     /// Appends one wrapped record line to `output`.
@@ -40,6 +42,11 @@ package enum CaptureWriter {
         output.reserveCapacity(data.count + 48)
         appendRecord(source: source, at: at, data: data, to: &output)
         return output
+    }
+
+    /// The `data` of a `ledger_readable` record.
+    package static func ledgerReadableData(_ isReadable: Bool) -> [UInt8] {
+        JSONValue.object([.init("readable", .bool(isReadable))]).pythonJSON(.canonical)
     }
 
     /// The `data` of a `state` record: `{"mode":…,"posture":…,"role":…}` (the fields of

@@ -48,6 +48,7 @@ package struct NormalizerCounters: Sendable, Equatable {
         case .shutdown: shutdowns &+= 1
         case .sessionsChanged: sessionsChanged &+= 1
         case .ignored: ignored &+= 1
+        case .ledgerReadable: break  // the files watcher's news, never a frame's
         }
     }
 
