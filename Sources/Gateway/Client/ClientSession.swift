@@ -264,9 +264,7 @@ final class ClientSession {
         phase = .idle
         let delay = next.delayMs ?? backoff.nextDelayMs()
         counters.reconnects.increment()
-        logger.info("gateway connection lost; retrying", metadata: [
-            GatewayLogKey.error: "\(next.reason)", GatewayLogKey.delay: "\(delay)",
-        ])
+        logConnectionTrouble(next.reason, retryInMs: delay)
         client.report(.waiting(retryInMs: delay, reason: next.reason))
         reconnectTimer.schedule(on: context, afterMicroseconds: Int64(delay) * 1000)
     }
@@ -347,7 +345,8 @@ final class ClientSession {
         connectionLost(default: AfterClose(reason: .connectionClosed(code: code)))
     }
 
-    func connectionError(_ reason: String) {
+    func connectionError(_ lwsReason: String) {
+        let reason = lwsReason.isEmpty ? "unknown" : lwsReason
         connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
     }
 
@@ -458,8 +457,9 @@ func gatewayClientCallback(
         guard session.wsi == wsi else { return 0 }
         return session.writeable(wsi)
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        let text = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "unknown"
-        session.connectionError(text.trimmingTrailingNewlines().replacingNUL())
+        // lws 4.1 passes its reason as a C string ("Unable to connect", "HS: …").
+        let text = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
+        session.connectionError(text.trimmingTrailingNewlines())
     case LWS_CALLBACK_CLIENT_CLOSED:
         session.closed()
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -475,8 +475,4 @@ func gatewayClientCallback(
         break
     }
     return 0
-}
-
-extension String {
-    func replacingNUL() -> String { String(self.filter { $0 != "\0" }) }
 }
