@@ -173,6 +173,7 @@ extension MosesCoordinator {
             let logger = Logger(label: "moses.run")
             var settings = try settings()
             let token = try readToken(from: settings.tokenFile)
+            StartupLog.log(configurationFile: settings.loaded == nil ? nil : config, settings: settings, hasToken: token != nil, to: logger)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
                 logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])
