@@ -59,7 +59,7 @@ import Testing
             "--db", database,
         ], in: directory, name: "run", environment: Self.environmentWithoutToken)
         defer { run.terminate() }
-        let attempt = "cannot reach ws://127.0.0.1:\(refusing.port)/: "
+        let attempt = "cannot reach ws://127.0.0.1:\(refusing.port)/: connection refused; retrying in "
         #expect(await RunCommandTests.waitUntil { run.stderr.components(separatedBy: attempt).count - 1 >= 3 }, "run: \(run.stderr)")
         run.process.terminate()
         run.process.waitUntilExit()

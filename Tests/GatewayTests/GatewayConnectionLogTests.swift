@@ -36,7 +36,7 @@ import WireFormats
             configuration: configuration, identity: DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()),
             sink: RecordingSink(), logger: makeLogger(logs))
         client.start()
-        let expected = "cannot reach ws://127.0.0.1:\(port)/: "
+        let expected = "cannot reach ws://127.0.0.1:\(port)/: connection refused; retrying in "
         #expect(await waitUntil { logs.all.filter { $0.message.hasPrefix(expected) }.count >= 3 }, "logs: \(logs.all.map(\.message))")
         client.stop()
         let retries = logs.all.filter { $0.message.contains("retrying") }

@@ -59,6 +59,8 @@ final class ClientSession {
     var lastFrameMicroseconds: Int64 = 0
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
+    /// Between `connect()` and the connection's outcome (see `LWSDialErrors`).
+    var isDialing = false
     /// Whether rx flow control is off on the current socket (reading paused).
     var isReadingPaused = false
 
@@ -188,6 +190,7 @@ final class ClientSession {
         // (the sessions that did not answer are re-read at the next start).
         flushRestartBatch()
         isStopping = true
+        endDialing()
         reconnectTimer.cancel()
         watchdogTimer.cancel()
         client.thread.unpublish()
@@ -218,6 +221,7 @@ final class ClientSession {
         info.pwsi = wsiSlot
         // Strings from cString() live until the context dies; drop the per-attempt ones
         // from the list growth by keeping only the latest few.
+        beginDialing()
         if lws_client_connect_via_info(&info) == nil {
             // A synchronous failure (e.g. DNS) gets no callback (lws#2301): retry from here.
             wsi = nil
@@ -240,6 +244,7 @@ final class ClientSession {
         let next = afterClose ?? fallback
         afterClose = nil
         wsi = nil
+        endDialing()
         pendingClose = nil
         assembler.reset()
         outbound.removeAll(keepingCapacity: true)
@@ -281,6 +286,7 @@ final class ClientSession {
 
     func established(_ wsi: OpaquePointer) {
         self.wsi = wsi
+        endDialing()
         peerCloseCode = nil
         assembler = MessageAssembler(limit: configuration.defaultMaxPayload)
         touch()
@@ -346,7 +352,7 @@ final class ClientSession {
     }
 
     func connectionError(_ lwsReason: String) {
-        let reason = lwsReason.isEmpty ? "unknown" : lwsReason
+        let reason = LWSDialErrors.takeReason() ?? (lwsReason.isEmpty ? "unknown" : lwsReason)
         connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
     }
 

@@ -35,3 +35,19 @@ extension ClientSession {
         )
     }
 }
+
+extension ClientSession {
+    /// Starts reading lws's reason for a failed dial (see `LWSDialErrors`).
+    func beginDialing() {
+        guard !isDialing else { return }
+        isDialing = true
+        LWSDialErrors.beginDialing()
+    }
+
+    /// Stops reading it: connected, failed, or stopping.
+    func endDialing() {
+        guard isDialing else { return }
+        isDialing = false
+        LWSDialErrors.endDialing()
+    }
+}
