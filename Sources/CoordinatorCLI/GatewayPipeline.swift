@@ -196,8 +196,8 @@ final class GatewayPipeline: GatewaySink {
         onStatus?(status)
         switch status {
         case .ready, .stopped: logger.notice("gateway status", metadata: ["gateway.status": "\(status)"])
-        case .waiting: logger.info("gateway status", metadata: ["gateway.status": "\(status)"])
-        case .connecting: logger.debug("gateway status", metadata: ["gateway.status": "\(status)"])
+        // The client logs each failed attempt with its reason, once.
+        case .waiting, .connecting: logger.debug("gateway status", metadata: ["gateway.status": "\(status)"])
         }
     }
 

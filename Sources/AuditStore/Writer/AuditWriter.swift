@@ -730,9 +730,9 @@ private func auditWriterThreadMain(_ context: UnsafeMutableRawPointer?) -> Unsaf
     return nil
 }
 
-/// The store's log metadata keys.
-enum StoreLogKey {
-    static let path = "store.path"
+/// The store's log metadata keys (`path` also for the daemon's startup lines).
+package enum StoreLogKey {
+    package static let path = "store.path"
     static let batchSize = "store.batch.size"
     static let queueCapacity = "store.queue.capacity"
     static let attempt = "store.attempt"

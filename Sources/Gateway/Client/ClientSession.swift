@@ -59,6 +59,8 @@ final class ClientSession {
     var lastFrameMicroseconds: Int64 = 0
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
+    /// Between `connect()` and the connection's outcome (see `LWSDialErrors`).
+    var isDialing = false
     /// Whether rx flow control is off on the current socket (reading paused).
     var isReadingPaused = false
 
@@ -188,6 +190,7 @@ final class ClientSession {
         // (the sessions that did not answer are re-read at the next start).
         flushRestartBatch()
         isStopping = true
+        endDialing()
         reconnectTimer.cancel()
         watchdogTimer.cancel()
         client.thread.unpublish()
@@ -218,6 +221,7 @@ final class ClientSession {
         info.pwsi = wsiSlot
         // Strings from cString() live until the context dies; drop the per-attempt ones
         // from the list growth by keeping only the latest few.
+        beginDialing()
         if lws_client_connect_via_info(&info) == nil {
             // A synchronous failure (e.g. DNS) gets no callback (lws#2301): retry from here.
             wsi = nil
@@ -240,6 +244,7 @@ final class ClientSession {
         let next = afterClose ?? fallback
         afterClose = nil
         wsi = nil
+        endDialing()
         pendingClose = nil
         assembler.reset()
         outbound.removeAll(keepingCapacity: true)
@@ -264,9 +269,7 @@ final class ClientSession {
         phase = .idle
         let delay = next.delayMs ?? backoff.nextDelayMs()
         counters.reconnects.increment()
-        logger.info("gateway connection lost; retrying", metadata: [
-            GatewayLogKey.error: "\(next.reason)", GatewayLogKey.delay: "\(delay)",
-        ])
+        logConnectionTrouble(next.reason, retryInMs: delay)
         client.report(.waiting(retryInMs: delay, reason: next.reason))
         reconnectTimer.schedule(on: context, afterMicroseconds: Int64(delay) * 1000)
     }
@@ -283,6 +286,7 @@ final class ClientSession {
 
     func established(_ wsi: OpaquePointer) {
         self.wsi = wsi
+        endDialing()
         peerCloseCode = nil
         assembler = MessageAssembler(limit: configuration.defaultMaxPayload)
         touch()
@@ -347,7 +351,8 @@ final class ClientSession {
         connectionLost(default: AfterClose(reason: .connectionClosed(code: code)))
     }
 
-    func connectionError(_ reason: String) {
+    func connectionError(_ lwsReason: String) {
+        let reason = LWSDialErrors.takeReason() ?? (lwsReason.isEmpty ? "unknown" : lwsReason)
         connectionLost(default: AfterClose(reason: .connectFailed(url: "\(client.endpoint)", reason: reason)))
     }
 
@@ -458,8 +463,9 @@ func gatewayClientCallback(
         guard session.wsi == wsi else { return 0 }
         return session.writeable(wsi)
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        let text = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "unknown"
-        session.connectionError(text.trimmingTrailingNewlines().replacingNUL())
+        // lws 4.1 passes its reason as a C string ("Unable to connect", "HS: …").
+        let text = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
+        session.connectionError(text.trimmingTrailingNewlines())
     case LWS_CALLBACK_CLIENT_CLOSED:
         session.closed()
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -475,8 +481,4 @@ func gatewayClientCallback(
         break
     }
     return 0
-}
-
-extension String {
-    func replacingNUL() -> String { String(self.filter { $0 != "\0" }) }
 }

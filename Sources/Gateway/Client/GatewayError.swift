@@ -36,7 +36,7 @@ package enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .invalidURL(url): return "gateway URL '\(RedactedURL(url))' is not ws://host[:port][/path] or wss://…"
         case let .contextCreationFailed(reason): return "libwebsockets context creation failed: \(reason)"
-        case let .connectFailed(url, reason): return "connect to \(RedactedURL(url)) failed: \(reason)"
+        case let .connectFailed(url, reason): return "cannot reach \(RedactedURL(url)): \(reason)"
         case let .connectionClosed(code): return "gateway connection closed" + (code.map { " (code \($0))" } ?? "")
         case let .tickTimeout(silent): return "no frame from the gateway for \(silent) ms (twice the tick interval); closed with 4000"
         case let .missingObserveScope(granted):

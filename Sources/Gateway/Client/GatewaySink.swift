@@ -72,3 +72,15 @@ package enum GatewayStatus: Sendable, Equatable {
     /// Not reconnecting: stopped by the owner (nil) or by a fatal rejection.
     case stopped(reason: GatewayError?)
 }
+
+extension GatewayStatus: CustomStringConvertible {
+    /// The status for logs and `STATUS=`: words, never `Optional(…)` or `reason: nil`.
+    package var description: String {
+        switch self {
+        case let .connecting(attempt): return "connecting (attempt \(attempt))"
+        case let .ready(version, scopes): return "ready (protocol \(version), scopes \(scopes.joined(separator: ",")))"
+        case let .waiting(retryInMs, reason): return "waiting \(retryInMs) ms to retry after: \(reason)"
+        case let .stopped(reason): return reason.map { "stopped: \($0)" } ?? "stopped"
+        }
+    }
+}
