@@ -177,9 +177,8 @@ extension MosesCoordinator {
         func run() throws {
             let logger = Logger(label: "moses.run")
             var settings = try settings()
-            logger.notice("configuration: \(settings.configPath ?? "none (\(ConfigOptions.defaultPath) does not exist; defaults and options)")")
             let token = try readToken(from: settings.tokenFile)
-            StartupLog.log(configurationFile: settings.loaded == nil ? nil : config, settings: settings, hasToken: token != nil, to: logger)
+            StartupLog.log(configurationFile: settings.configPath, settings: settings, hasToken: token != nil, to: logger)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
                 logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])

@@ -34,14 +34,15 @@ enum StartupLog {
     /// Logs the files in use at notice and, without a token, a warning.
     ///
     /// - Parameters:
-    ///   - configurationFile: the configuration file loaded, nil when none was.
+    ///   - configurationFile: the configuration file loaded, nil when none was (the default
+    ///     one did not exist and none was given).
     ///   - settings: the settings in force.
     ///   - hasToken: whether a non-empty token was read.
     ///   - logger: where the lines go.
     static func log(configurationFile: String?, settings: MosesCoordinator.Run.Settings, hasToken: Bool, to logger: Logger) {
         let source: TokenSource = !hasToken ? .none : settings.tokenFile.map { .file($0) } ?? .environment
         logger.notice("moses-coordinator configuration", metadata: [
-            Key.configurationFile: "\(configurationFile ?? "none")",
+            Key.configurationFile: "\(configurationFile ?? "none (\(ConfigOptions.defaultPath) does not exist; defaults and options)")",
             StoreLogKey.path: "\(settings.databasePath)",
             Key.ledgerPath: "\(settings.ledgerPath ?? "none")",
             Key.statePath: "\(settings.statePath ?? "none")",

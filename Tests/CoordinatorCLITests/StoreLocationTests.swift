@@ -87,7 +87,7 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         // The store named by the configuration, not the packaged path.
         #expect(FileManager.default.fileExists(atPath: workspace.database))
-        #expect((result.stdout + result.stderr).contains("configuration: \(workspace.config)"))
+        #expect((result.stdout + result.stderr).contains("config.file=\(workspace.config)"))
     }
 
     /// The README's `query`, `export` and `verify` examples, run as printed (continuation
