@@ -5,6 +5,6 @@ struct ConfigOptions: ParsableArguments {
     /// Where the packaged service keeps its configuration.
     static let defaultPath = "/etc/moses-coordinator/coordinator.yaml"
 
-    @Option(name: .long, help: ArgumentHelp("The configuration file (YAML).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The configuration file (YAML).", valueName: "file"), completion: .file())
     var config: String = ConfigOptions.defaultPath
 }

@@ -107,7 +107,7 @@ extension MosesCoordinator {
 
 /// The `--db` option shared by the store's commands.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The audit store's SQLite database.", valueName: "path"))
+    @Option(help: ArgumentHelp("The audit store's SQLite database.", valueName: "path"), completion: .file())
     var db: String = AuditDatabase.defaultPath
 }
 
