@@ -25,6 +25,6 @@ struct ConfigOptions: ParsableArguments {
         return access(path, F_OK) == 0 ? path : nil
     }
 
-    @Option(name: .long, help: ArgumentHelp("The configuration file (YAML; default $\(environmentVariable), else \(packagedPath)).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The configuration file (YAML; default $\(environmentVariable), else \(packagedPath)).", valueName: "file"), completion: .file())
     var config: String = ConfigOptions.defaultPath
 }

@@ -31,10 +31,10 @@ extension MosesCoordinator {
                 """
         )
 
-        @Option(help: ArgumentHelp("Keep the audit store at this path instead of a temporary directory.", valueName: "path"))
+        @Option(help: ArgumentHelp("Keep the audit store at this path instead of a temporary directory.", valueName: "path"), completion: .file())
         var db: String?
 
-        @Option(help: ArgumentHelp("Play this capture (JSON lines) instead of the built-in scenario.", valueName: "file"))
+        @Option(help: ArgumentHelp("Play this capture (JSON lines) instead of the built-in scenario.", valueName: "file"), completion: .file())
         var scenario: String?
 
         @Option(help: "How to print violations: \(Replay.Format.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -48,10 +48,11 @@ extension MosesCoordinator {
         var conversation: String?
 
         @Option(help: ArgumentHelp(
-            "Only this rule: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "rule"))
+            "Only this rule: \(RuleID.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "rule"),
+            completion: .list(RuleID.allCases.map(\.rawValue)))
         var rule: String?
 
-        @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
+        @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "file"), completion: .file())
         var output: String?
 
         @Flag(help: "Export even when the store's chain is broken: rows are written as stored, so the file fails `verify` at the broken row.")

@@ -38,16 +38,16 @@ extension MosesCoordinator {
             case text
         }
 
-        @Argument(help: "The capture file (JSON lines).")
+        @Argument(help: "The capture file (JSON lines).", completion: .file())
         var capture: String
 
         @Option(help: "How to print violations: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: Format = .json
 
-        @Option(help: ArgumentHelp("Judge with the policy of this configuration file (YAML); default: the built-in policy.", valueName: "file"))
+        @Option(help: ArgumentHelp("Judge with the policy of this configuration file (YAML); default: the built-in policy.", valueName: "file"), completion: .file())
         var config: String?
 
-        @Option(help: ArgumentHelp("Also store what is judged in this audit store (SQLite).", valueName: "path"))
+        @Option(help: ArgumentHelp("Also store what is judged in this audit store (SQLite).", valueName: "path"), completion: .file())
         var db: String?
 
         func run() throws {

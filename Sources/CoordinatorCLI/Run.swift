@@ -63,31 +63,31 @@ extension MosesCoordinator {
                 """
         )
 
-        @Option(help: ArgumentHelp("The configuration file (YAML; default $MOSES_COORDINATOR_CONFIG, else /etc/moses-coordinator/coordinator.yaml, when it exists); the options below override it.", valueName: "file"))
+        @Option(help: ArgumentHelp("The configuration file (YAML; default $MOSES_COORDINATOR_CONFIG, else /etc/moses-coordinator/coordinator.yaml, when it exists); the options below override it.", valueName: "file"), completion: .file())
         var config: String?
 
         @Option(help: ArgumentHelp("The gateway's WebSocket URL (ws:// or wss://; default ws://127.0.0.1:18789).", valueName: "url"))
         var gateway: String?
 
-        @Option(help: ArgumentHelp("A file holding the gateway token (else OPENCLAW_GATEWAY_TOKEN).", valueName: "file"))
+        @Option(help: ArgumentHelp("A file holding the gateway token (else OPENCLAW_GATEWAY_TOKEN).", valueName: "file"), completion: .file())
         var tokenFile: String?
 
-        @Option(help: ArgumentHelp("The device identity key file, created 0600 on first run (default /var/lib/moses-coordinator/identity.json).", valueName: "path"))
+        @Option(help: ArgumentHelp("The device identity key file, created 0600 on first run (default /var/lib/moses-coordinator/identity.json).", valueName: "path"), completion: .file())
         var identity: String?
 
-        @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"))
+        @Option(help: ArgumentHelp("The audit store's SQLite database (default /var/lib/moses-coordinator/audit.db).", valueName: "path"), completion: .file())
         var db: String?
 
-        @Option(help: ArgumentHelp("Where violations go when the store cannot take them at stop, taken in at the next start (default: spool beside the store).", valueName: "dir"))
+        @Option(help: ArgumentHelp("Where violations go when the store cannot take them at stop, taken in at the next start (default: spool beside the store).", valueName: "dir"), completion: .directory)
         var spoolDir: String?
 
-        @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"))
+        @Option(help: ArgumentHelp("The MO§ES audit ledger to tail (JSON lines).", valueName: "path"), completion: .file())
         var ledger: String?
 
-        @Option(help: ArgumentHelp("The MO§ES governance state.json to watch.", valueName: "path"))
+        @Option(help: ArgumentHelp("The MO§ES governance state.json to watch.", valueName: "path"), completion: .file())
         var state: String?
 
-        @Option(help: ArgumentHelp("A PEM CA bundle for a wss:// gateway with a private CA.", valueName: "file"))
+        @Option(help: ArgumentHelp("A PEM CA bundle for a wss:// gateway with a private CA.", valueName: "file"), completion: .file())
         var caFile: String?
 
         @Option(name: .customLong("protocol"), help: "Wire protocol: \(GatewayProtocolMode.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -96,7 +96,7 @@ extension MosesCoordinator {
         @Option(name: .customLong("agent"), help: ArgumentHelp("A governed agent id; repeat for several (default: every agent).", valueName: "id"))
         var agents: [String] = []
 
-        @Option(help: ArgumentHelp("Record every input (gateway frames, ledger lines, state changes) to this file in the replay format.", valueName: "file"))
+        @Option(help: ArgumentHelp("Record every input (gateway frames, ledger lines, state changes) to this file in the replay format.", valueName: "file"), completion: .file())
         var capture: String?
 
         @Flag(help: "Load the configuration, open the store and identity, read the token, then exit without connecting.")

@@ -34,10 +34,10 @@ extension MosesCoordinator {
         @Option(help: "The loopback port (0 picks a free one).")
         var port = 18789
 
-        @Option(help: ArgumentHelp("A file holding the token clients must send (none: any token).", valueName: "file"))
+        @Option(help: ArgumentHelp("A file holding the token clients must send (none: any token).", valueName: "file"), completion: .file())
         var tokenFile: String?
 
-        @Option(help: ArgumentHelp("A scenario to play (JSON lines).", valueName: "file"))
+        @Option(help: ArgumentHelp("A scenario to play (JSON lines).", valueName: "file"), completion: .file())
         var scenario: String?
 
         @Option(help: "The protocol version the simulated gateway speaks.")
@@ -46,10 +46,10 @@ extension MosesCoordinator {
         @Option(help: "Milliseconds between ticks.")
         var tickIntervalMs = 15_000
 
-        @Option(help: ArgumentHelp("Where {\"ledger\": …} steps append lines.", valueName: "path"))
+        @Option(help: ArgumentHelp("Where {\"ledger\": …} steps append lines.", valueName: "path"), completion: .file())
         var ledger: String?
 
-        @Option(help: ArgumentHelp("Where {\"state\": …} steps write the governance state.", valueName: "path"))
+        @Option(help: ArgumentHelp("Where {\"state\": …} steps write the governance state.", valueName: "path"), completion: .file())
         var state: String?
 
         func run() throws {

@@ -37,12 +37,12 @@ enum StoreLocation {
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The audit store's SQLite database (default: --config's store.path, else the default configuration's, else \(StoreLocation.packagedStorePath)).",
-        valueName: "path"))
+        valueName: "path"), completion: .file())
     var db: String?
 
     @Option(help: ArgumentHelp(
         "The configuration file whose store.path names the store (default $\(ConfigOptions.environmentVariable), else \(ConfigOptions.packagedPath), when it exists).",
-        valueName: "file"))
+        valueName: "file"), completion: .file())
     var config: String?
 
     /// The store's path, found as the service finds it.

@@ -34,10 +34,10 @@ extension MosesCoordinator {
         /// The exit status of a broken chain: a finding, not a failure to check.
         static let brokenChain = ExitCode(2)
 
-        @Argument(help: ArgumentHelp("A JSONL ledger to check.", valueName: "file"))
+        @Argument(help: ArgumentHelp("A JSONL ledger to check.", valueName: "file"), completion: .file())
         var file: String?
 
-        @Option(help: ArgumentHelp("Check this audit store's ledger; with a FILE, check that the file is what it holds.", valueName: "path"))
+        @Option(help: ArgumentHelp("Check this audit store's ledger; with a FILE, check that the file is what it holds.", valueName: "path"), completion: .file())
         var db: String?
 
         @Option(help: ArgumentHelp("The configuration whose store.path names the store (as --db).", valueName: "file"))

@@ -76,6 +76,12 @@ package final class Database {
     package func close() {
         guard let handle else { return }
         statementCache.removeAll()
+        if mode == .writer {
+            // The WAL persists (see configure): the last close checkpoints it, then truncates
+            // it to journal_size_limit. 0 leaves an empty -wal, not up to 32 MiB of copied
+            // frames that the next open would read instead of the database file.
+            sqlite3_exec(handle, "PRAGMA journal_size_limit=0", nil, nil, nil)
+        }
         sqlite3_close_v2(handle)
         self.handle = nil
     }
@@ -95,6 +101,15 @@ package final class Database {
                 throw DatabaseError(
                     code: .error, message: "could not switch to WAL (journal_mode is \(journal ?? "unknown"))",
                     operation: "open")
+            }
+            // Keep `-wal` and `-shm` (0640, like the store) when the writer closes: a reader in
+            // the service's group cannot create them in the 0750 state directory, and SQLite
+            // reads a WAL database through existing read-only `-wal`/`-shm` files. Without
+            // them, `query` after a clean stop fails with SQLITE_READONLY_DIRECTORY.
+            var persistWAL: Int32 = 1
+            let persistCode = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persistWAL)
+            guard persistCode == SQLITE_OK else {
+                throw lastError(operation: "open (persistent WAL)", sql: nil, code: persistCode)
             }
             // FULL: a committed batch survives power loss, which the notifier relies on
             // ("stored before anyone is told").
