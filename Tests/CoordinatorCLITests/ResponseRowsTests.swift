@@ -50,7 +50,8 @@ import Testing
             #"{"source":"ledger","at":\#(at),"data":{"timestamp":"\#(stamp)","agent":"\#(agent)","component":"moses-governance","action":"respond","detail":"d","outcome":"logged","mode":"high-integrity","posture":"defense","role":"\#(agent)","session_hash":null,"previous_hash":"0000000000000000000000000000000000000000000000000000000000000000","hash":"369c577462633d5c3f4118a7569d811239eabbee5897a2b9d6d17ecfd1b040be"}}"#
         }
         func response(at: Int64, agent: String) -> String {
-            #"{"source":"gateway","at":\#(at),"data":{"type":"session_update","session_id":"s-1","agent":"\#(agent)","text":"answer","ts":\#(at)}}"#
+            // An OpenClaw chat final: a legacy frame names no run, so its audit is unverifiable.
+            #"{"source":"gateway","at":\#(at),"data":{"type":"event","event":"chat","payload":{"runId":"run-\#(agent)","sessionKey":"agent:\#(agent):discord:group:1","seq":1,"state":"final","message":{"role":"assistant","content":[{"type":"text","text":"answer from \#(agent)"}],"timestamp":\#(at)}}}}"#
         }
         let lines = [
             #"{"source":"state","at":1767225600000,"data":{"mode":"high-integrity","posture":"defense","role":"primary"}}"#,
