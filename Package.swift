@@ -149,7 +149,7 @@ let package = Package(
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",
-            dependencies: ["CoordinatorCLI"],
+            dependencies: ["CoordinatorCLI", "TestSupport"],
             exclude: ["Captures"]
         ),
     ]

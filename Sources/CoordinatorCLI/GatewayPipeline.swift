@@ -25,6 +25,9 @@ final class GatewayPipeline: GatewaySink {
         var hasLoggedRefusal = false
         var hasBeenReady = false
         var hasWarnedLedgerUnreadable = false
+        /// The gateway status last reported, shown again when the ledger's readability
+        /// changes (the status line carries it too).
+        var lastStatus: GatewayStatus?
         /// Where every input is recorded for replay (`run --capture`), if anywhere.
         var capture: CaptureRecorder?
     }
@@ -128,12 +131,14 @@ final class GatewayPipeline: GatewaySink {
     /// - Parameter ledgerPath: the ledger waited for; nil when none can help (none configured, legacy).
     func setLedgerReadable(_ isReadable: Bool, ledgerPath: String?) {
         let at = Self.wallClockMilliseconds()
-        let isFirstWarning = state.withLock { state in
+        let (isFirstWarning, statusToShowAgain) = state.withLock { state in
+            let wasReadable = state.engine.isLedgerReadable
             state.capture?.append(.ledgerReadable, at: at, data: CaptureWriter.ledgerReadableData(isReadable))
             judge(GovernanceEvent(at: at, kind: .ledgerReadable(isReadable)), in: &state)
             defer { if !isReadable { state.hasWarnedLedgerUnreadable = true } }
-            return !isReadable && !state.hasWarnedLedgerUnreadable
+            return (!isReadable && !state.hasWarnedLedgerUnreadable, wasReadable == isReadable ? nil : state.lastStatus)
         }
+        if let statusToShowAgain { onStatus?(statusToShowAgain) }
         if isFirstWarning {
             logger.warning(
                 "MO§ES ledger not readable: audit_before_response verdicts are held as unverifiable (counted in moses_engine_audits_unverifiable_total) until it is",
@@ -186,6 +191,7 @@ final class GatewayPipeline: GatewaySink {
     }
 
     func statusChanged(_ status: GatewayStatus) {
+        state.withLock { $0.lastStatus = status }
         if case let .ready(version, _) = status {
             let isReconnect = state.withLock { state in
                 defer { state.hasBeenReady = true }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `run` against `simulate` with a MO§ES ledger that does not exist yet: audits it cannot
 /// judge are counted as unverifiable, not stored as violations, until the ledger appears.
@@ -38,8 +39,20 @@ import Testing
             audit:
               grace_ms: 200
             """).write(toFile: gateway.configurationPath, atomically: true, encoding: .utf8)
-        let run = try Child(["run", "--config", gateway.configurationPath, "--capture", gateway.path("capture.jsonl")], in: gateway.directory, name: "run")
+        // systemd's STATUS= lines, through a notify socket of the test's own.
+        let notify = try NotifySocket(path: gateway.path("notify.sock"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        let run = try Child(
+            ["run", "--config", gateway.configurationPath, "--capture", gateway.path("capture.jsonl")],
+            in: gateway.directory, name: "run", environment: environment)
         defer { run.terminate() }
+        var statusLines: [String] = []
+        func readStatusLines() {
+            while let datagram = notify.receive(timeoutMs: 0) {
+                statusLines += datagram.split(separator: "\n").filter { $0.hasPrefix("STATUS=") }.map(String.init)
+            }
+        }
 
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("MO§ES ledger not readable") && run.stderr.contains(ledger) }, "run: \(run.stderr)")
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
@@ -53,6 +66,13 @@ import Testing
         #expect(await RunCommandTests.waitUntil { unverifiable() >= 1 }, "run: \(run.stderr)")
 
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("MO§ES ledger readable") }, "run: \(run.stderr)")
+        // STATUS= says so while the ledger cannot be read, and is shown again without it once
+        // it can, although the gateway's own status has not changed.
+        #expect(await RunCommandTests.waitUntil {
+            readStatusLines()
+            guard let unreadable = statusLines.lastIndex(where: { $0.contains("MO§ES ledger not readable") }) else { return false }
+            return statusLines[unreadable...].contains { $0.contains("connected to the gateway") && !$0.contains("not readable") }
+        }, "STATUS= lines: \(statusLines)")
 
         // r3's answer, after the ledger appeared, is judged: flagged once r4 moves time past its grace.
         #expect(await RunCommandTests.waitUntil(seconds: 30) { run.stderr.contains("rule.id=audit_before_response") }, "run: \(run.stderr)")
