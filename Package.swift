@@ -143,7 +143,7 @@ let package = Package(
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
-        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
         .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
