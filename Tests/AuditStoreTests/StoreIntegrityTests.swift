@@ -152,31 +152,6 @@ import WireFormats
 
     // MARK: The built binary
 
-    /// `GET path` over plain HTTP on loopback; the whole response, nil when nothing answers.
-    static func httpGet(port: Int, path: String) -> String? {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response.append(contentsOf: buffer[0..<count])
-        }
-        return String(decoding: response, as: UTF8.self)
-    }
-
     static func dryRun(_ db: String, in directory: TemporaryDirectory) throws -> StoreCommandTests.Outcome {
         try StoreCommandTests.run(
             ["run", "--dry-run", "--db", db, "--identity", directory.file("identity.json")], in: directory)
@@ -235,7 +210,7 @@ import WireFormats
         while ledgerRows() < 1 && WallClock.monotonicNanoseconds() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(ledgerRows() >= 1, "\(stderr())")
         let metricsPort = Int(stderr().components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
-        let before = Self.httpGet(port: metricsPort, path: "/metrics") ?? ""
+        let before = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         #expect(before.contains("\nmoses_store_corrupt 0\n"), "\(before.prefix(2_000))")
         #expect(before.contains("\nmoses_store_integrity_checks_total "))
         try LedgerExportTests.tamper(db, seq: 1)
@@ -252,7 +227,7 @@ import WireFormats
             if message.contains("STATUS=audit store corrupt: ledger chain broken at row 1 (seq 1)") { break }
         }
         #expect(statusLines.last?.contains("STATUS=audit store corrupt: ledger chain broken at row 1 (seq 1)") == true, "\(statusLines)")
-        let after = Self.httpGet(port: metricsPort, path: "/metrics") ?? ""
+        let after = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         #expect(after.contains("\nmoses_store_corrupt 1\n"), "\(after.prefix(2_000))")
         #expect(!after.contains("\nmoses_store_integrity_failures_total 0\n"))
         process.terminate()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `run` stopped in the middle of a conversation and started again: what the gateway's
 /// agents said while it was down is re-read from `chat.history` and judged once, and
@@ -72,7 +73,7 @@ import Testing
         }, "run2: \(second.stderr)")
         let metricsLine = second.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
         let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
-        let metrics = RunCommandTests.httpGet(port: metricsPort, path: "/metrics") ?? ""
+        let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         // Primary's (from the store), Secondary's and Observer's (the gateway lists them in
         // the active conversation); Primary's pre-stop answer left out.
         #expect(metrics.contains("\nmoses_gateway_restart_resyncs_total 3"), "\(metrics)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `run` against `simulate`, two processes of the built binary over loopback.
 @Suite(.serialized) struct RunCommandTests {
@@ -124,31 +125,6 @@ import Testing
         ], "stats: \(stats.stdout) \(stats.stderr)")
     }
 
-    /// `GET path` over plain HTTP on loopback; the whole response.
-    static func httpGet(port: Int, path: String) -> String? {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
-        var response = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response.append(contentsOf: buffer[0..<count])
-        }
-        return String(decoding: response, as: UTF8.self)
-    }
-
     /// The service as the unit runs it: a configuration file, notifications through the
     /// outbox to an exec channel, /metrics, SIGHUP reloads (invalid kept out, valid applied),
     /// and a capture whose replay gives exactly the verdicts the live run stored.
@@ -185,7 +161,7 @@ import Testing
         // /metrics answers with the engine's and the outbox's counters.
         let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
         let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
-        let metrics = Self.httpGet(port: metricsPort, path: "/metrics") ?? ""
+        let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         #expect(metrics.hasPrefix("HTTP/1.1 200"), "metrics: \(metrics.prefix(300)) line: \(metricsLine)")
         #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
         #expect(metrics.contains("moses_gateway_connected 1"))

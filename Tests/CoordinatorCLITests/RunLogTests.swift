@@ -1,35 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What `run` writes to its log: the startup lines, one warning with its reason per failed
 /// connect, one line per rejected reload, and no Swift debug spellings of values.
 @Suite(.serialized) struct RunLogTests {
     typealias Child = RunCommandTests.Child
-
-    /// A loopback port that refuses connections for the socket's life: bound, never listening,
-    /// so no other process can take it meanwhile.
-    final class RefusingPort {
-        let descriptor: Int32
-        let port: Int
-
-        init() throws {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            self.descriptor = descriptor
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                    bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-                }
-            }
-            try #require(bound, "bind failed: errno \(errno)")
-            port = Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        deinit { close(descriptor) }
-    }
 
     /// Lines that print a value the Swift way instead of in words.
     static func debugSpellings(in log: String) -> [String] {
@@ -53,6 +29,7 @@ import Testing
         let directory = try Self.makeDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
         let database = directory.appendingPathComponent("audit.db").path
         let run = try Child([
             "run", "--gateway", "ws://127.0.0.1:\(refusing.port)", "--identity", directory.appendingPathComponent("id.json").path,

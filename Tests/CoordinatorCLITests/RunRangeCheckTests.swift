@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The daemon, against the simulator over loopback, fed the frames of issue 9 that used to
 /// kill it: it keeps running, judges the frames it can, and counts each refused value on
@@ -32,7 +33,7 @@ import Testing
         let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
         var metrics = ""
         #expect(await RunCommandTests.waitUntil(seconds: 20) {
-            metrics = RunCommandTests.httpGet(port: metricsPort, path: "/metrics") ?? ""
+            metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
             // Both good responses judged, the refused frames counted.
             return metrics.contains("\nmoses_engine_responses_total 2") && metrics.contains("\nmoses_normalize_rejected_values_total 2")
         }, "metrics: \(metrics) run: \(run.stderr)")

@@ -59,7 +59,7 @@ import TestSupport
         let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
         let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
         func unverifiable() -> Int {
-            let metrics = RunCommandTests.httpGet(port: metricsPort, path: "/metrics") ?? ""
+            let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("moses_engine_audits_unverifiable_total ") } ?? ""
             return Int(line.split(separator: " ").last ?? "") ?? 0
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestSupport
 import Logging
 import Crypto
 @testable import Gateway
@@ -9,25 +10,10 @@ import WireFormats
 
 /// How the client logs a gateway it cannot reach: one warning per attempt, with the reason.
 @Suite struct GatewayConnectionLogTests {
-    /// A loopback port bound but never listening: connects to it are refused while it lives.
-    static func refusingSocket() throws -> (descriptor: Int32, port: Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-            }
-        }
-        try #require(bound, "bind failed: errno \(errno)")
-        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
-    }
-
     @Test func refusedConnectIsOneWarningPerAttemptNamingTheReason() async throws {
-        let (descriptor, port) = try Self.refusingSocket()
-        defer { close(descriptor) }
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let logs = InMemoryLogHandler()
         var configuration = GatewayClientConfiguration()
         configuration.url = "ws://127.0.0.1:\(port)"
