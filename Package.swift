@@ -133,7 +133,7 @@ let package = Package(
             name: "FuzzStateFile", dependencies: ["FuzzSupport", "MosesFiles", "WireFormats", "Governance"], path: "Fuzz/FuzzStateFile"),
         .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "Configuration"], path: "Fuzz/FuzzConfig"),
         // Helpers shared by the test targets (real temporary files).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),

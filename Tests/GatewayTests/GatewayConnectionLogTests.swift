@@ -14,7 +14,7 @@ import WireFormats
         let refusing = try RefusingPort()
         defer { withExtendedLifetime(refusing) {} }
         let port = refusing.port
-        let logs = InMemoryLogHandler()
+        let logs = RecordingLogHandler()
         var configuration = GatewayClientConfiguration()
         configuration.url = "ws://127.0.0.1:\(port)"
         configuration.backoff = Harness.fastBackoff()

@@ -71,7 +71,7 @@ import Crypto
     }
 
     @Test func deviceLessConnectGetsNoScopesAndRetries() async throws {
-        let logs = InMemoryLogHandler()
+        let logs = RecordingLogHandler()
         let harness = try Harness(identity: nil, logHandler: logs)
         defer { harness.stop() }
         #expect(await waitUntil { harness.simulator.observations.accepted >= 2 })
@@ -86,7 +86,7 @@ import Crypto
     }
 
     @Test func pairingRequiredLogsTheApproveCommandAndRetriesSlowly() async throws {
-        let logs = InMemoryLogHandler()
+        let logs = RecordingLogHandler()
         var configuration = Harness.simulatorConfiguration()
         configuration.issuedDeviceToken = nil
         let harness = try Harness(simulator: configuration, logHandler: logs)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Logging
 import Synchronization
 import Crypto
@@ -35,39 +36,7 @@ final class RecordingSink: GatewaySink {
     }
 }
 
-/// A log handler keeping every record in memory, one per test.
-final class InMemoryLogHandler: LogHandler {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    let entries = Mutex<[Entry]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged: [String: String] = [:]
-        for (key, value) in metadata { merged[key] = "\(value)" }
-        for (key, value) in event.metadata ?? [:] { merged[key] = "\(value)" }
-        let entry = Entry(level: event.level, message: "\(event.message)", metadata: merged)
-        entries.withLock { $0.append(entry) }
-    }
-
-    var all: [Entry] { entries.withLock { $0 } }
-}
-
-extension InMemoryLogHandler: @unchecked Sendable {}
-// Invariant for the @unchecked above: `entries` is a Mutex; `metadata` and `logLevel` are
-// only set while the logger is being configured, before it is shared with the client.
-
-func makeLogger(_ handler: InMemoryLogHandler? = nil) -> Logger {
+func makeLogger(_ handler: RecordingLogHandler? = nil) -> Logger {
     if let handler { return Logger(label: "test") { _ in handler } }
     return Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 }
@@ -98,7 +67,7 @@ struct Harness {
         client configure: (inout GatewayClientConfiguration) -> Void = { _ in },
         identity: DeviceIdentity? = DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()),
         history: SimulatorHistory = SimulatorHistory(),
-        logHandler: InMemoryLogHandler? = nil,
+        logHandler: RecordingLogHandler? = nil,
         sink: RecordingSink = RecordingSink()
     ) throws {
         simulator = GatewaySimulator(configuration: simulatorConfiguration, history: history, logger: makeLogger())

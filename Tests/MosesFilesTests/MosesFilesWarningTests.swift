@@ -5,38 +5,6 @@ import Testing
 import TestSupport
 @testable import MosesFiles
 
-/// A log handler keeping every record in memory, one per test.
-struct RecordingLogHandler: LogHandler {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    final class Records: Sendable {
-        let entries = Mutex<[Entry]>([])
-    }
-
-    let records = Records()
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged: [String: String] = [:]
-        for (key, value) in event.metadata ?? [:] { merged[key] = "\(value)" }
-        let entry = Entry(level: event.level, message: "\(event.message)", metadata: merged)
-        records.entries.withLock { $0.append(entry) }
-    }
-
-    var all: [Entry] { records.entries.withLock { $0 } }
-    var warnings: [Entry] { all.filter { $0.level >= .warning } }
-}
-
 /// What the watcher tells the operator about unusable MO§ES files, and how often.
 @Suite struct MosesFilesWarningTests {
     static func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
