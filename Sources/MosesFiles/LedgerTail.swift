@@ -63,6 +63,8 @@ package final class LedgerTail {
     private var lastExistingLine: [UInt8]?
     /// Where a restart picks up, if it does.
     private let resume: ResumePoint?
+    /// The resume point's hash as bytes, looked for in each line the start-up skip passes.
+    private let resumeHashBytes: [UInt8]
     /// Where reading goes on, the line number before it, and the chain tip there, once the
     /// skip has seen the resume line.
     private var resumeFound: (offset: off_t, line: Int, tip: String)?
@@ -85,6 +87,7 @@ package final class LedgerTail {
     package init(path: String, fromStart: Bool = false, resume: ResumePoint? = nil) {
         self.path = path
         self.resume = resume
+        self.resumeHashBytes = resume.map { Array($0.hash.utf8) } ?? []
         if reopen() && !fromStart {
             skipExistingContent()
         }
@@ -210,7 +213,7 @@ package final class LedgerTail {
     /// While skipping: notes the line whose own `hash` is the resume point's (the next line
     /// holds the same text as its `previous_hash`, so a byte match alone is not enough).
     private func noteResumePoint() {
-        guard let resume, containsBytes(pending, Array(resume.hash.utf8)) else { return }
+        guard let resume, containsBytes(pending, resumeHashBytes) else { return }
         let entry = try? pending.withUnsafeBytes { bytes in
             try MosesLedgerRecord.ledgerEntry(parsing: bytes, line: lineNumber)
         }
