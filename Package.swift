@@ -102,9 +102,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The daemon as a library: the judging pipeline, settings, signals, the services and
+        // their group, and the one place that wires them (`run`, `demo` and the bench build it).
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Governance",
+                "Configuration",
+                "SystemdNotify",
+                "MosesFiles",
+                "Notifications",
+                "MetricsEndpoint",
+                "WireFormats",
+                "Gateway",
+                "AuditStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
+                "Daemon",
                 "Governance",
                 "Configuration",
                 "SystemdNotify",

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import AuditStore
+import Daemon
 import Gateway
 import Governance
 import Logging

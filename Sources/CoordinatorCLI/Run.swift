@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import AuditStore
 import Configuration
+import Daemon
 import Gateway
 import Governance
 import Logging
@@ -238,7 +239,7 @@ extension MosesCoordinator {
                 capture: recorder,
                 onStatus: { status in
                     // A corrupt or unwritable store stays in STATUS= whatever the connection does.
-                    let line = storeHealth.decorate(Self.statusLine(status)) + pipelineBox.unverifiableAuditsNote
+                    let line = storeHealth.decorate(status.statusLine) + pipelineBox.unverifiableAuditsNote
                     try? systemd.notify(.status((integrity.isCorrupt ? "audit store corrupt; " : "") + line))
                     if case .stopped(let reason?) = status, case .authenticationRejected = reason { SignalPipe.notify(Self.haltByte) }
                 }
@@ -354,16 +355,6 @@ extension MosesCoordinator {
                 logger.notice("\(outcome.summary)")
             case .rejected:
                 logger.error("\(outcome.summary)")
-            }
-        }
-
-        /// The `STATUS=` line systemd shows for a gateway connection state.
-        static func statusLine(_ status: GatewayStatus) -> String {
-            switch status {
-            case .connecting(let attempt): return "connecting to the gateway (attempt \(attempt))"
-            case .ready(let version, _): return "connected to the gateway (protocol v\(version))"
-            case .waiting(let retryInMs, let reason): return "gateway unavailable (\(reason)); retrying in \(retryInMs / 1_000) s"
-            case .stopped(let reason): return reason.map { "stopped: \($0)" } ?? "stopped"
             }
         }
 
