@@ -116,62 +116,21 @@ extension MosesCoordinator {
         }
 
         /// The settings in force: the configuration file's, overridden by options.
-        struct Settings {
-            var gatewayURL = "ws://127.0.0.1:18789"
-            var tokenFile: String?
-            var identityPath = "/var/lib/moses-coordinator/identity.json"
-            var databasePath = "/var/lib/moses-coordinator/audit.db"
-            /// nil: `spool` beside the database.
-            var spoolDirectory: String?
-            var ledgerPath: String?
-            var statePath: String?
-            var policy = Policy()
-            var writer = AuditWriter.Configuration()
-            var notifications = NotificationSettings()
-            var metricsAddress: String?
-            var appendsToLedger = false
-            var retentionDays = 0
-            var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
-            var restartResyncConversations = GatewaySettings().restartResyncConversations
-            /// The configuration file as loaded, kept for SIGHUP reloads.
-            var loaded: CoordinatorConfig?
-            /// Its path; nil when none was given and the packaged one does not exist.
-            var configPath: String?
-        }
-
-        func settings() throws -> Settings {
-            var settings = Settings()
+        func settings() throws -> DaemonSettings {
+            var settings = DaemonSettings()
             // As `check-config` and the service: the packaged configuration when it exists.
             if let config = config ?? ConfigOptions.defaultPathIfPresent {
-                let loaded = try ConfigFile.load(config, command: "run")
-                settings.configPath = config
-                settings.loaded = loaded
-                settings.gatewayURL = loaded.gateway.url
-                settings.tokenFile = loaded.gateway.tokenFile
-                settings.identityPath = loaded.gateway.identityPath
-                settings.databasePath = loaded.store.path
-                settings.spoolDirectory = loaded.store.spoolDir
-                settings.ledgerPath = loaded.moses.ledgerPath
-                settings.statePath = loaded.moses.statePath
-                settings.policy = loaded.policy
-                settings.writer.batchSize = loaded.store.batchRows
-                settings.writer.batchIntervalMs = loaded.store.batchMs
-                settings.writer.queueCapacity = loaded.store.queueCapacity
-                settings.writer.overflowPolicy = AuditWriter.OverflowPolicy(rawValue: loaded.store.overflow.rawValue) ?? .block
-                settings.notifications = loaded.notifications
-                settings.metricsAddress = loaded.metrics.address
-                settings.appendsToLedger = loaded.moses.appendsToLedger
-                settings.retentionDays = loaded.store.retentionDays
-                settings.restartResyncWindowMs = loaded.gateway.restartResyncWindowMs
-                settings.restartResyncConversations = loaded.gateway.restartResyncConversations
+                settings = DaemonSettings(loaded: try ConfigFile.load(config, command: "run"), path: config)
             }
-            if let gateway { settings.gatewayURL = gateway }
-            if let tokenFile { settings.tokenFile = tokenFile }
-            if let identity { settings.identityPath = identity }
-            if let db { settings.databasePath = db }
-            if let spoolDir { settings.spoolDirectory = spoolDir }
-            if let ledger { settings.ledgerPath = ledger }
-            if let state { settings.statePath = state }
+            settings.apply(DaemonSettings.Overrides(
+                gatewayURL: gateway, tokenFile: tokenFile, identityPath: identity, databasePath: db,
+                spoolDirectory: spoolDir, ledgerPath: ledger, statePath: state))
+            settings.caFilePath = caFile
+            settings.protocolMode = protocolMode
+            settings.governedAgents = agents.isEmpty ? nil : Set(agents)
+            settings.capturePath = capture
+            settings.storeCheck = storeCheckSchedule
+            settings.isDryRun = dryRun
             return settings
         }
 
@@ -179,7 +138,9 @@ extension MosesCoordinator {
             let logger = Logger(label: "moses.run")
             var settings = try settings()
             let token = try readToken(from: settings.tokenFile)
-            StartupLog.log(configurationFile: settings.configPath, settings: settings, hasToken: token != nil, to: logger)
+            StartupLog.log(
+                configurationFile: settings.configPath, defaultConfigurationFile: ConfigOptions.defaultPath,
+                settings: settings, hasToken: token != nil, to: logger)
             let (deviceIdentity, isNew) = try DeviceIdentity.loadOrCreate(at: settings.identityPath)
             if isNew {
                 logger.notice("created a device identity; a remote gateway will ask to approve it", metadata: ["device.id": "\(deviceIdentity.id)"])
@@ -194,7 +155,7 @@ extension MosesCoordinator {
             settings.writer.notificationChannels = notify.channels
             if settings.appendsToLedger { settings.writer.mosesLedgerPath = settings.ledgerPath }
             // A dry run leaves the spool (and its reserved room) to the real start.
-            settings.writer.spoolDirectory = dryRun ? nil : settings.spoolDirectory ?? Self.spoolDirectory(besideStore: settings.databasePath)
+            settings.writer.spoolDirectory = settings.effectiveSpoolDirectory
             let systemd = SystemdNotifier.fromProcessEnvironment()
             // While the store cannot write: gateway reading paused, STATUS= says so.
             let storeHealth = StoreHealthRelay { line in try? systemd.notify(.status(line)) }
@@ -401,12 +362,6 @@ extension MosesCoordinator {
 
         /// The exit status when violations could be neither stored nor spooled (EX_IOERR).
         static let exitUnstoredViolations: Int32 = 74
-
-        /// The default spool directory: `spool` in the store's directory.
-        static func spoolDirectory(besideStore databasePath: String) -> String {
-            guard let slash = databasePath.lastIndex(of: "/") else { return "spool" }
-            return String(databasePath[..<slash]) + "/spool"
-        }
 
         /// Written to the signal pipe when the client halts on a fatal rejection.
         static let haltByte: UInt8 = 255

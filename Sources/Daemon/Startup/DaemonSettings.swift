@@ -1,0 +1,127 @@
+import AuditStore
+import Configuration
+import Gateway
+import Governance
+
+/// The settings a daemon is built from: the configuration file's, overridden by the
+/// command line's options (`run` fills it), or set directly (`demo`, the bench, tests).
+package struct DaemonSettings {
+    package var gatewayURL = "ws://127.0.0.1:18789"
+    package var tokenFile: String?
+    package var identityPath = "/var/lib/moses-coordinator/identity.json"
+    package var databasePath = "/var/lib/moses-coordinator/audit.db"
+    /// nil: `spool` beside the database.
+    package var spoolDirectory: String?
+    package var ledgerPath: String?
+    package var statePath: String?
+    package var policy = Policy()
+    package var writer = AuditWriter.Configuration()
+    package var notifications = NotificationSettings()
+    package var metricsAddress: String?
+    package var appendsToLedger = false
+    package var retentionDays = 0
+    package var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
+    package var restartResyncConversations = GatewaySettings().restartResyncConversations
+    /// The configuration file as loaded, kept for SIGHUP reloads.
+    package var loaded: CoordinatorConfig?
+    /// Its path; nil when none was given and the packaged one does not exist.
+    package var configPath: String?
+
+    /// A PEM CA bundle for a wss:// gateway with a private CA.
+    package var caFilePath: String?
+    /// The wire protocol the gateway speaks.
+    package var protocolMode = GatewayProtocolMode.openclaw
+    /// The governed agents; nil: every agent.
+    package var governedAgents: Set<String>?
+    /// Where every input is recorded in the replay format, if anywhere.
+    package var capturePath: String?
+    /// When the store's ledger chain is checked while running; nil: no integrity monitor.
+    package var storeCheck: StoreIntegrityMonitor.Schedule? = StoreIntegrityMonitor.Schedule()
+    /// Whether what the store judged before the last stop is resumed (open cycles, the
+    /// gateway's restart resync, the ledger tail's position).
+    package var resumesJudgedActivity = true
+    /// Whether the daemon stops after opening and checking the store (`run --dry-run`).
+    package var isDryRun = false
+    /// Whether violations the store cannot take at stop go to the spool directory.
+    package var spoolsAtStop = true
+    /// Whether the MO§ES files are watched and the ledger's readability judged; false when
+    /// the caller plays ledger lines and state changes into the pipeline itself (the demo).
+    package var readsMosesFiles = true
+
+    /// The defaults, as with no configuration file.
+    package init() {}
+
+    /// The configuration file's settings.
+    ///
+    /// - Parameter path: where `loaded` was read from (kept for SIGHUP reloads).
+    package init(loaded: CoordinatorConfig, path: String) {
+        configPath = path
+        self.loaded = loaded
+        gatewayURL = loaded.gateway.url
+        tokenFile = loaded.gateway.tokenFile
+        identityPath = loaded.gateway.identityPath
+        databasePath = loaded.store.path
+        spoolDirectory = loaded.store.spoolDir
+        ledgerPath = loaded.moses.ledgerPath
+        statePath = loaded.moses.statePath
+        policy = loaded.policy
+        writer.batchSize = loaded.store.batchRows
+        writer.batchIntervalMs = loaded.store.batchMs
+        writer.queueCapacity = loaded.store.queueCapacity
+        writer.overflowPolicy = AuditWriter.OverflowPolicy(rawValue: loaded.store.overflow.rawValue) ?? .block
+        notifications = loaded.notifications
+        metricsAddress = loaded.metrics.address
+        appendsToLedger = loaded.moses.appendsToLedger
+        retentionDays = loaded.store.retentionDays
+        restartResyncWindowMs = loaded.gateway.restartResyncWindowMs
+        restartResyncConversations = loaded.gateway.restartResyncConversations
+    }
+
+    /// The command line's file and address options; each one given replaces the file's.
+    package struct Overrides {
+        package var gatewayURL: String?
+        package var tokenFile: String?
+        package var identityPath: String?
+        package var databasePath: String?
+        package var spoolDirectory: String?
+        package var ledgerPath: String?
+        package var statePath: String?
+
+        package init(
+            gatewayURL: String? = nil, tokenFile: String? = nil, identityPath: String? = nil, databasePath: String? = nil,
+            spoolDirectory: String? = nil, ledgerPath: String? = nil, statePath: String? = nil
+        ) {
+            self.gatewayURL = gatewayURL
+            self.tokenFile = tokenFile
+            self.identityPath = identityPath
+            self.databasePath = databasePath
+            self.spoolDirectory = spoolDirectory
+            self.ledgerPath = ledgerPath
+            self.statePath = statePath
+        }
+    }
+
+    /// Replaces each setting that `overrides` gives.
+    package mutating func apply(_ overrides: Overrides) {
+        if let value = overrides.gatewayURL { gatewayURL = value }
+        if let value = overrides.tokenFile { tokenFile = value }
+        if let value = overrides.identityPath { identityPath = value }
+        if let value = overrides.databasePath { databasePath = value }
+        if let value = overrides.spoolDirectory { spoolDirectory = value }
+        if let value = overrides.ledgerPath { ledgerPath = value }
+        if let value = overrides.statePath { statePath = value }
+    }
+
+    /// Where violations go when the store cannot take them at stop: the spool directory
+    /// set, else `spool` in the store's directory; none on a dry run, which leaves the spool
+    /// (and its reserved room) to the real start; none when `spoolsAtStop` is false.
+    package var effectiveSpoolDirectory: String? {
+        isDryRun || !spoolsAtStop ? nil : spoolDirectory ?? Self.spoolDirectory(besideStore: databasePath)
+    }
+
+    /// The default spool directory: `spool` in the store's directory.
+    package static func spoolDirectory(besideStore databasePath: String) -> String {
+        guard let slash = databasePath.lastIndex(of: "/") else { return "spool" }
+        return String(databasePath[..<slash]) + "/spool"
+    }
+}
