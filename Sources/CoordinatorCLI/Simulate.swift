@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import Daemon
 import Gateway
 import Logging
 import WireFormats
