@@ -40,6 +40,8 @@ package final class GatewayPipeline: GatewaySink {
     package let onFound: (@Sendable (Violation, Int64) -> Void)?
     /// Told of each gateway status change (the daemon stops on a fatal rejection).
     package let onStatus: (@Sendable (GatewayStatus) -> Void)?
+    /// Rung after each message received and each status change.
+    package let progress = PipelineProgress()
 
     /// - Parameters:
     ///   - engine: the engine, with its policy and initial governance state.
@@ -92,6 +94,7 @@ package final class GatewayPipeline: GatewaySink {
     package var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
     package func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        defer { progress.ring() }
         state.withLock { state in
             state.delivered += 1
             if case .resync = delivery.origin { state.resynced += 1 }
@@ -200,6 +203,7 @@ package final class GatewayPipeline: GatewaySink {
             if isReconnect { recordDaemonEvent(.reconnect, detail: "gateway connection re-established (protocol \(version))") }
         }
         onStatus?(status)
+        progress.ring()
         switch status {
         case .ready, .stopped: logger.notice("gateway status", metadata: ["gateway.status": "\(status)"])
         // The client logs each failed attempt with its reason, once.
