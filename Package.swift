@@ -163,6 +163,10 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "WireFormats", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(

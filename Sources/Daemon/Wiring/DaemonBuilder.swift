@@ -35,6 +35,9 @@ package struct DaemonBuilder {
     package var onFound: (@Sendable (Violation, Int64) -> Void)?
     /// How long one service's stop may take.
     package var stopDeadline: Duration = .seconds(20)
+    /// How long the delivery worker sleeps with nothing due; nil: its default. A durable
+    /// violation wakes it at once whatever this is.
+    package var deliveryIdleWakeMs: Int64?
 
     package init(
         settings: DaemonSettings, token: String? = nil, identity: DeviceIdentity? = nil, version: String, logger: Logger,
@@ -218,7 +221,8 @@ package struct DaemonBuilder {
         var writerConfiguration = settings.writer
         // Notifications go through the store's outbox: queued in the violation's own
         // transaction, delivered by a worker of their own once durable.
-        let notify = DeliveryWorker.Configuration(settings.notifications)
+        var notify = DeliveryWorker.Configuration(settings.notifications)
+        if let deliveryIdleWakeMs { notify.idleWakeMs = deliveryIdleWakeMs }
         let delivery = notify.channels.isEmpty ? nil
             : try DeliveryWorker(path: settings.databasePath, configuration: notify, logger: logger)
         writerConfiguration.notificationChannels = notify.channels
