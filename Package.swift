@@ -127,8 +127,6 @@ let package = Package(
                 "Configuration",
                 "SystemdNotify",
                 "MosesFiles",
-                "Notifications",
-                "MetricsEndpoint",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",

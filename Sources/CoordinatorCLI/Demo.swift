@@ -65,16 +65,10 @@ extension MosesCoordinator {
             let port = try simulator.start()
             defer { simulator.stop() }
 
-            // The daemon as `run` builds it, on a store of its own and without the service's
-            // extras (no store check, resume, spool, journal lines or systemd).
-            var settings = DaemonSettings()
-            settings.databasePath = databasePath
+            // The daemon as `run` builds it, on a store of its own, without systemd or the
+            // journal's violation lines.
+            var settings = DaemonSettings.forTool(databasePath: databasePath)
             settings.gatewayURL = "ws://127.0.0.1:\(port)"
-            settings.storeCheck = nil
-            settings.resumesJudgedActivity = false
-            settings.spoolsAtStop = false
-            // The scenario's ledger lines and state changes are played into the pipeline.
-            settings.readsMosesFiles = false
             var builder = DaemonBuilder(
                 settings: settings, token: token, identity: DeviceIdentity.generate(), version: CoordinatorVersion.current, logger: logger)
             builder.logsViolations = false

@@ -42,7 +42,7 @@ enum LiveBenchmark {
         let logger = Logger(label: "moses.bench.live") { _ in SwiftLogNoOpLogHandler() }
         // Batches big enough that commits (one fsync each) keep up with the stream: at 1,000
         // rows the full path is bound by fsync latency, not CPU (the default is 8,192).
-        var settings = benchSettings(databasePath: directory + "/audit.db")
+        var settings = DaemonSettings.forTool(databasePath: directory + "/audit.db")
         settings.writer.batchSize = batchSize
         let daemon = try makeDaemon(settings: settings, logger: logger)
         let pipeline = daemon.pipeline
@@ -77,7 +77,7 @@ enum LiveBenchmark {
         defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
         let logger = Logger(label: "moses.bench.latency") { _ in SwiftLogNoOpLogHandler() }
         let latencies = Mutex<(revealed: [Int64], next: Int, measured: [Int64])>(([], 0, []))
-        var settings = benchSettings(databasePath: directory + "/audit.db")
+        var settings = DaemonSettings.forTool(databasePath: directory + "/audit.db")
         settings.writer.batchIntervalMs = batchIntervalMs
         let daemon = try makeDaemon(
             settings: settings, logger: logger,
@@ -103,18 +103,6 @@ enum LiveBenchmark {
         }
         func percentile(_ p: Double) -> Int64 { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         print("live latency (batch window \(batchIntervalMs) ms) at \(format(result.framesPerSecond / 1000)) k frames/s for \(format(result.seconds)) s: violation to disk p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(sorted.last!) ms over \(sorted.count) violations (ms clock)")
-    }
-
-    /// A daemon's settings for a bench run: the store at `databasePath`, and none of the
-    /// service's extras (store check, resume, spool, MO§ES files).
-    static func benchSettings(databasePath: String) -> DaemonSettings {
-        var settings = DaemonSettings()
-        settings.databasePath = databasePath
-        settings.storeCheck = nil
-        settings.resumesJudgedActivity = false
-        settings.spoolsAtStop = false
-        settings.readsMosesFiles = false
-        return settings
     }
 
     /// The daemon as `run` builds it, started, minus its gateway client: the bench's own

@@ -77,6 +77,17 @@ package struct DaemonSettings {
         restartResyncConversations = loaded.gateway.restartResyncConversations
     }
 
+    /// Settings for a daemon inside a tool (`demo`, the bench): the store at `databasePath`
+    /// and none of the service's extras (no store check, resume, spool or MO§ES files: the
+    /// tool plays ledger lines and state changes into the pipeline itself).
+    package static func forTool(databasePath: String) -> DaemonSettings {
+        var settings = DaemonSettings()
+        settings.databasePath = databasePath
+        settings.storeCheck = nil
+        (settings.resumesJudgedActivity, settings.spoolsAtStop, settings.readsMosesFiles) = (false, false, false)
+        return settings
+    }
+
     /// The command line's file and address options; each one given replaces the file's.
     package struct Overrides {
         package var gatewayURL: String?

@@ -8,21 +8,21 @@ import Logging
 /// Used once, on the main thread, before any service starts.
 package enum StartupLog {
     /// The metadata keys of the startup lines.
-    package enum Key {
-        package static let configurationFile = "config.file"
-        package static let ledgerPath = "moses.ledger_path"
-        package static let statePath = "moses.state_path"
-        package static let tokenSource = "gateway.token_source"
+    enum Key {
+        static let configurationFile = "config.file"
+        static let ledgerPath = "moses.ledger_path"
+        static let statePath = "moses.state_path"
+        static let tokenSource = "gateway.token_source"
     }
 
     /// Where the gateway token came from; never the token itself.
-    package enum TokenSource: Equatable, CustomStringConvertible {
+    enum TokenSource: Equatable, CustomStringConvertible {
         case file(String)
         case environment
         /// No token (none given, or an empty file or variable).
         case none
 
-        package var description: String {
+        var description: String {
             switch self {
             case .file(let path): return "token file \(path)"
             case .environment: return "OPENCLAW_GATEWAY_TOKEN"

@@ -7,7 +7,6 @@ import Gateway
 import Logging
 import MosesFiles
 import Notifications
-import Synchronization
 import SystemdNotify
 import WireFormats
 
@@ -17,31 +16,17 @@ import WireFormats
 /// Owned by the thread that built it: `start()`, `run(until:)` and `stop()` are called from it.
 package final class Daemon {
     /// The parts other code reads while the daemon runs (metrics, the demo's summary).
-    /// `Sendable`: each part is; the stop reason sits in a mutex.
-    package final class Parts: Sendable {
-        package let writer: AuditWriter
-        package let pipeline: GatewayPipeline
-        package let client: GatewayClient?
-        package let watcher: MosesFilesWatcher?
-        package let delivery: DeliveryWorker?
-        package let integrity: StoreIntegrityMonitor?
+    package struct Parts: Sendable {
+        package var writer: AuditWriter
+        package var pipeline: GatewayPipeline
+        package var client: GatewayClient?
+        package var watcher: MosesFilesWatcher?
+        package var delivery: DeliveryWorker?
+        package var integrity: StoreIntegrityMonitor?
         /// The configuration file as loaded, for SIGHUP reloads; nil without one.
-        package let holder: ConfigHolder?
+        package var holder: ConfigHolder?
         /// Recorded with the stop daemon event.
-        let stopReason = Mutex("stopped")
-
-        init(
-            writer: AuditWriter, pipeline: GatewayPipeline, client: GatewayClient?, watcher: MosesFilesWatcher?,
-            delivery: DeliveryWorker?, integrity: StoreIntegrityMonitor?, holder: ConfigHolder?
-        ) {
-            self.writer = writer
-            self.pipeline = pipeline
-            self.client = client
-            self.watcher = watcher
-            self.delivery = delivery
-            self.integrity = integrity
-            self.holder = holder
-        }
+        var stopReason = StopReason()
     }
 
     /// How a daemon ended: the process's exit status.
@@ -119,7 +104,7 @@ package final class Daemon {
         let isHalted = signal == Int32(Self.haltByte)
         try? systemd.notify(.stopping)
         logger.notice("stopping", metadata: ["signal": "\(isHalted ? "gateway refused credentials" : "\(signal)")"])
-        parts.stopReason.withLock { $0 = isHalted ? "gateway refused the credentials" : "signal \(signal)" }
+        parts.stopReason.text = isHalted ? "gateway refused the credentials" : "signal \(signal)"
         let exit = stop()
         let counters = parts.client?.counters.snapshot
         logger.notice("moses-coordinator stopped", metadata: [

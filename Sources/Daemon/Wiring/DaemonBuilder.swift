@@ -171,7 +171,7 @@ package struct DaemonBuilder {
         }
         // Records the stop once reading has stopped (the daemon's stop reason).
         services.append(ClosureService("stop record", stop: {
-            parts.pipeline.recordDaemonEvent(.stop, detail: parts.stopReason.withLock { $0 })
+            parts.pipeline.recordDaemonEvent(.stop, detail: parts.stopReason.text)
         }))
         if let watcher = parts.watcher {
             services.append(ClosureService("MO§ES files watcher", start: {

@@ -7,7 +7,7 @@ import TestSupport
 import WireFormats
 @testable import Notifications
 
-@Suite struct HangingWebhookTests {
+@Suite struct WorkerWiringTests {
     /// A webhook that hangs holds up only its own rows: the writer stores and queues at full
     /// speed while the worker waits on the webhook's timeout.
     @Test func hangingWebhookDoesNotSlowTheWriter() throws {
