@@ -6,21 +6,35 @@ import Governance
 /// The settings a daemon is built from: the configuration file's, overridden by the
 /// command line's options (`run` fills it), or set directly (`demo`, the bench, tests).
 package struct DaemonSettings {
+    /// The gateway's WebSocket URL.
     package var gatewayURL = "ws://127.0.0.1:18789"
+    /// The file holding the gateway token; nil: `OPENCLAW_GATEWAY_TOKEN`.
     package var tokenFile: String?
+    /// The device identity key file (the device token is kept beside it).
     package var identityPath = "/var/lib/moses-coordinator/identity.json"
+    /// The audit store's SQLite database.
     package var databasePath = "/var/lib/moses-coordinator/audit.db"
     /// nil: `spool` beside the database.
     package var spoolDirectory: String?
+    /// The MO§ES audit ledger to tail.
     package var ledgerPath: String?
+    /// The MO§ES governance state.json to watch.
     package var statePath: String?
+    /// The governance policy judged by.
     package var policy = Policy()
+    /// The store writer's batching, queue and hold settings.
     package var writer = AuditWriter.Configuration()
+    /// The webhook and exec channels violations are delivered to.
     package var notifications = NotificationSettings()
+    /// Where `/metrics` is served (`host:port`); nil: not served.
     package var metricsAddress: String?
+    /// Whether violations are also appended to the MO§ES ledger.
     package var appendsToLedger = false
+    /// Days of events kept (violations stay); 0: all.
     package var retentionDays = 0
+    /// How long before the last judged event a conversation is re-read after a restart.
     package var restartResyncWindowMs = GatewaySettings().restartResyncWindowMs
+    /// The most conversations re-read after a restart.
     package var restartResyncConversations = GatewaySettings().restartResyncConversations
     /// The configuration file as loaded, kept for SIGHUP reloads.
     package var loaded: CoordinatorConfig?

@@ -17,11 +17,17 @@ import WireFormats
 package final class Daemon {
     /// The parts other code reads while the daemon runs (metrics, the demo's summary).
     package struct Parts: Sendable {
+        /// The audit store's one writer.
         package var writer: AuditWriter
+        /// Normalizes, judges and hands records to the writer.
         package var pipeline: GatewayPipeline
+        /// The gateway client; nil when the caller drives the pipeline (the live bench).
         package var client: GatewayClient?
+        /// The MO§ES files watcher; nil without a ledger or state file.
         package var watcher: MosesFilesWatcher?
+        /// The outbox's delivery worker; nil without a notification channel.
         package var delivery: DeliveryWorker?
+        /// The store's integrity monitor; nil when the settings check nothing.
         package var integrity: StoreIntegrityMonitor?
         /// The configuration file as loaded, for SIGHUP reloads; nil without one.
         package var holder: ConfigHolder?
@@ -39,8 +45,11 @@ package final class Daemon {
         case credentialsRefused = 78
     }
 
+    /// What the daemon was built from.
     package let settings: DaemonSettings
+    /// Its parts.
     package let parts: Parts
+    /// Its services, in start order.
     package let group: ServiceGroup
     /// The store's check at start; nil when the daemon has no integrity monitor.
     package let storeCheck: StoreIntegrityReport?
