@@ -145,7 +145,10 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
-        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: ["MetricsEndpoint", "AuditStore", "Gateway", "MosesFiles", "Notifications", "Configuration", "WireFormats", "TestSupport"]
+        ),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",
