@@ -4,16 +4,11 @@ import Testing
 /// `--log-level` and the configuration's `log_level` decide which lines the built binary
 /// writes: debug lines only when asked for, the option over the file.
 @Suite(.serialized) struct LogLevelTests {
-    typealias Child = RunCommandTests.Child
-
     /// The log of `run` against a quiet simulated gateway, up to the connection being ready.
     func connectedRunLog(_ arguments: [String], configuration extra: String = "") async throws -> String {
-        let gateway = try await SimulatedGateway(scenario: #"{"waitForClients":1}"# + "\n")
+        let gateway = try await SimulatedGateway.makeQuiet()
         defer { gateway.remove() }
-        try gateway.writeConfiguration(extra: extra)
-        let run = try Child(["run", "--config", gateway.configurationPath] + arguments, in: gateway.directory, name: "run")
-        defer { run.terminate() }
-        #expect(await RunCommandTests.waitUntil { run.stderr.contains("gateway connection ready") }, "run: \(run.stderr)")
+        let run = try await gateway.startConnectedRun(arguments, configuration: extra)
         run.terminate()
         return run.stderr
     }

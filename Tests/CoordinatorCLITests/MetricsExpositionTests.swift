@@ -6,18 +6,14 @@ import TestSupport
 /// with a `rule` label and a series per rule from the start, real HELP text on every family,
 /// and the same per-rule values in the store's `stats` view after the stop.
 @Suite(.serialized) struct MetricsExpositionTests {
-    typealias Child = RunCommandTests.Child
-
     static let rules = ["sequence", "audit_before_response", "posture", "role", "mode", "drift", "ledger_integrity"]
 
     @Test func violationsByRuleAndHelpTextBeforeAnyViolation() async throws {
-        let gateway = try await SimulatedGateway(scenario: #"{"waitForClients":1}"# + "\n")
+        let gateway = try await SimulatedGateway.makeQuiet()
         defer { gateway.remove() }
-        try gateway.writeConfiguration()
-        let run = try Child(["run", "--config", gateway.configurationPath], in: gateway.directory, name: "run")
+        let run = try await gateway.startConnectedRun()
         defer { run.terminate() }
-        #expect(await RunCommandTests.waitUntil { run.stderr.contains("gateway connection ready") && run.stderr.contains("serving metrics") },
-                "run: \(run.stderr)")
+        #expect(await RunCommandTests.waitUntil { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
         let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
         let port = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
         let response = loopbackHTTPGet(port: port, path: "/metrics") ?? ""
