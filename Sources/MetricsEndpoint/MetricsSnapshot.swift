@@ -61,6 +61,9 @@ package struct MetricsSnapshot: Sendable, Equatable {
     ) {
         precondition(Self.isValidName(name), "invalid metric name \(name)")
         if let index = indexByName[name] {
+            if help == nil, let definition = MetricsCatalog.definition(named: name) {
+                precondition(labels.map(\.name) == definition.labels, "metric \(name) takes the labels \(definition.labels)")
+            }
             families[index].samples.append(Sample(labels: labels, value: value))
             return
         }
