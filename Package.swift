@@ -165,7 +165,10 @@ let package = Package(
             name: "DaemonTests",
             dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "WireFormats", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: ["MetricsEndpoint", "AuditStore", "Gateway", "MosesFiles", "Notifications", "Configuration", "WireFormats", "TestSupport"]
+        ),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

@@ -39,6 +39,8 @@ extension MosesCoordinator {
         @Option(help: "How to print violations: \(Replay.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: Replay.Format = .text
 
+        @OptionGroup var logOptions: LogOptions
+
         func run() throws {
             let lines: [Substring]
             if let scenario {
@@ -51,11 +53,9 @@ extension MosesCoordinator {
                 lines = String(decoding: PackageResources.every_violation_jsonl, as: UTF8.self).split(separator: "\n")
             }
             let databasePath = db ?? (Self.makeTemporaryDirectory() + "/audit.db")
-            let logger = Logger(label: "moses.demo") { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            // The demo's own output is its violations: the log only speaks up when asked or in trouble.
+            logOptions.apply(fallback: .warning)
+            let logger = Logger(label: "moses.demo")
             let format = self.format
             var simulatorConfiguration = GatewaySimulatorConfiguration()
             let token = Base64URL.encode((0..<24).map { _ in UInt8.random(in: 0...255) })

@@ -100,6 +100,8 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Seconds between two checks of the store's ledger chain while running (its pages: hourly).", valueName: "seconds"))
         var storeCheckInterval: Double = 300
 
+        @OptionGroup var logOptions: LogOptions
+
         func validate() throws {
             if let gateway, !gateway.hasPrefix("ws://") && !gateway.hasPrefix("wss://") {
                 throw ValidationError("--gateway must be a ws:// or wss:// URL.")
@@ -131,6 +133,7 @@ extension MosesCoordinator {
         func run() throws {
             let logger = Logger(label: "moses.run")
             let settings = try settings()
+            logOptions.apply(configured: settings.loaded?.logLevel)
             let token = try readToken(from: settings.tokenFile)
             StartupLog.log(
                 configurationFile: settings.configPath, defaultConfigurationFile: ConfigOptions.defaultPath,
