@@ -278,7 +278,7 @@ extension MosesCoordinator {
                 let port = try metrics.start()
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
             }
-            delivery?.start()
+            try delivery?.start(writingThrough: writer)
             let isLedgerReadable = MosesFilesWatcher.isReadable(settings.ledgerPath)
             if !isLedgerReadable || !pipelineBox.canReadLedger { pipelineBox.handle(.ledgerReadable(false), logger: logger) }
             watcher?.start(resumingLedger: resume.ledgerResume, ledgerReadable: isLedgerReadable)
@@ -323,13 +323,14 @@ extension MosesCoordinator {
                 // The store cannot write: what is held is written or spooled by close().
                 logger.error("final flush failed; records are held for the spool", metadata: ["error": "\(error)"])
             }
+            // The worker writes its outcomes through the writer: stop it first.
+            delivery?.stop()
             do {
                 try writer.close()
             } catch {
                 logger.critical("violations could be neither stored nor spooled", metadata: ["error": "\(error)"])
                 throw ExitCode(Self.exitUnstoredViolations)
             }
-            delivery?.stop()
             metrics?.stop()
             let counters = client.counters.snapshot
             logger.notice("moses-coordinator stopped", metadata: [

@@ -20,7 +20,9 @@ import WireFormats
         let worker = try DeliveryWorker(
             path: path, configuration: Fixtures.fastConfiguration(webhookURL: receiver.url, windowMs: 300),
             logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 3 })
         worker.stop()
 
@@ -53,7 +55,9 @@ import WireFormats
         let worker = try DeliveryWorker(
             path: path, configuration: Fixtures.fastConfiguration(webhookURL: receiver.url, windowMs: 0),
             logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 4 })
         worker.stop()
         #expect(receiver.acceptedBodies == flood.map(\.jsonLine))

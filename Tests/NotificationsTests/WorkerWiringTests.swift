@@ -18,8 +18,6 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: receiver.url)
         configuration.idleWakeMs = 60_000
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
-        defer { worker.stop() }
 
         var writerConfiguration = AuditWriter.Configuration()
         writerConfiguration.notificationChannels = configuration.channels
@@ -27,6 +25,8 @@ import WireFormats
             for violation in batch.violations { ViolationLog.log(violation, to: Fixtures.logger) }
             if !batch.violations.isEmpty { worker.wake() }
         }
+        try worker.start(writingThrough: writer)
+        defer { worker.stop() }
         let violation = Fixtures.violation(1)
         _ = writer.enqueue(.violation(violation))
         try writer.flush()
@@ -45,7 +45,9 @@ import WireFormats
         configuration.webhookTimeoutMs = 30_000
         try Fixtures.store([Fixtures.violation(0)], at: path, channels: [.webhook])
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         defer { worker.stop() }
 
         let started = ExecRunner.monotonicMilliseconds()
