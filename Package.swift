@@ -102,6 +102,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Tools, not the product (as swift-nio keeps NIOPerformanceTester apart from NIOCore).
+        // The stages of `moses-coordinator bench`, a folder for each thing measured.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "AuditStore",
+                "Gateway",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CoordinatorCLI",
             dependencies: [
@@ -114,6 +127,7 @@ let package = Package(
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
+                "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -138,6 +152,7 @@ let package = Package(
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditStore
+import Benchmarks
 import Governance
 import WireFormats
 

@@ -129,6 +129,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// gauge, so not among `named` (which the store keeps as monotonic counters).
         package var lastBatchMicroseconds: UInt64 = 0
 
+        package init() {}
+
         /// Under their metric names.
         package var named: [(name: String, value: UInt64)] {
             [

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Gateway
 import Logging
 import WireFormats
 import Crypto
