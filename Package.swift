@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSSupport, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
-// client and server roles) and only AuditStore imports CSQLite.
+// Only LWSSupport, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
+// CLibWebsockets (lws's client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -41,7 +41,7 @@ let package = Package(
         ),
         // What every libwebsockets user here shares (the service-thread timer).
         .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
-        // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
+        // The libwebsockets client of the OpenClaw Gateway.
         .target(
             name: "Gateway",
             dependencies: [
@@ -103,6 +103,18 @@ let package = Package(
             ]
         ),
         // Tools, not the product (as swift-nio keeps NIOPerformanceTester apart from NIOCore).
+        // The embedded OpenClaw gateway (lws server role) for `demo`, `simulate`, the tests
+        // and the live bench.
+        .target(
+            name: "GatewaySimulator",
+            dependencies: [
+                "Gateway",
+                "WireFormats",
+                "CLibWebsockets",
+                "LWSSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The stages of `moses-coordinator bench`, a folder for each thing measured.
         .target(
             name: "Benchmarks",
@@ -111,6 +123,7 @@ let package = Package(
                 "WireFormats",
                 "AuditStore",
                 "Gateway",
+                "GatewaySimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,6 +141,7 @@ let package = Package(
                 "Gateway",
                 "AuditStore",
                 "Benchmarks",
+                "GatewaySimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -150,7 +164,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
-        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway", "GatewaySimulator"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Gateway
+import GatewaySimulator
 import Logging
 import WireFormats
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Gateway
+import GatewaySimulator
 import Logging
 import WireFormats
 import Crypto

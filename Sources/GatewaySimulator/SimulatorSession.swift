@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import Gateway
 import LWSSupport
 import Logging
 import WireFormats
