@@ -158,5 +158,4 @@ package enum GatewayLogKey {
     static let protocolVersion = "gateway.protocol"
     static let scopes = "gateway.scopes"
     static let size = "frame.size"
-    package static let port = "simulator.port"
 }
