@@ -32,14 +32,14 @@ package struct OpenDescriptor: Sendable, Equatable {
 
     /// The `flags:` line of `/proc/self/fdinfo/<name>` (octal).
     private static func accessFlags(of name: String) -> Int32? {
-        guard let file = fopen("/proc/self/fdinfo/\(name)", "re") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("flags:") else { continue }
-            return Int32(text.dropFirst("flags:".count).trimmingPrefix(while: \.isWhitespace).prefix(while: \.isNumber), radix: 8)
-        }
-        return nil
+        let file = open("/proc/self/fdinfo/\(name)", O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { return nil }
+        defer { close(file) }
+        // A regular file's fdinfo is a few short lines.
+        var bytes = [UInt8](repeating: 0, count: 1024)
+        let count = read(file, &bytes, bytes.count)
+        guard count > 0 else { return nil }
+        let line = String(decoding: bytes.prefix(count), as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("flags:") }
+        return line.flatMap { Int32(String($0.dropFirst("flags:".count).filter { !$0.isWhitespace }), radix: 8) }
     }
 }
