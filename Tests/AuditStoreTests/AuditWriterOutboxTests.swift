@@ -37,19 +37,7 @@ import TestSupport
     @Test func theDropPolicyNeverDropsAnOutboxUpdate() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("store.db")
-        _ = try AuditDatabase.openWriter(path: path)
-        // Another connection holds the write lock, so the writer's first batch waits.
-        let blocker = try Database(path: path, mode: .writer)
-        try blocker.execute(sql: "BEGIN IMMEDIATE")
-        var configuration = AuditWriter.Configuration()
-        configuration.batchSize = 1
-        configuration.queueCapacity = 1
-        configuration.violationReserve = 2
-        configuration.overflowPolicy = .drop
-        configuration.busyTimeoutMs = 60_000
-        let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        #expect(writer.enqueue(AuditWriterHoldTests.response(0)) == .accepted)
-        #expect(waitUntil { writer.queueDepth == 0 })  // taken into the stuck batch
+        let (writer, blocker) = try AuditWriterHoldTests.makeStuckDropWriter(at: path, queueCapacity: 1, violationReserve: 2)
         #expect(writer.enqueue(AuditWriterHoldTests.response(1)) == .accepted)
         #expect(writer.enqueue(AuditWriterHoldTests.response(2)) == .dropped)
         #expect(writer.enqueue(.outbox(.suppressed(id: 1))) == .accepted)
