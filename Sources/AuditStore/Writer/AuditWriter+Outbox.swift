@@ -4,7 +4,9 @@ extension AuditWriter {
     /// store's one writing connection.
     ///
     /// Never dropped by the overflow policy (a lost `delivered` would notify twice); the
-    /// caller waits for room instead.
+    /// caller waits for room instead. While the store fails, the update waits in the hold
+    /// like an observation: a full hold, or a stop before the store recovers, loses it, and
+    /// the row, still pending, is delivered again (at least once, as across a crash).
     ///
     /// - Throws: the store's error while it is failing (the update is held and written
     ///   when the store takes batches again), or `.misuse` once the writer is closed.
