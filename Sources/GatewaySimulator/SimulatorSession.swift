@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import Gateway
 import LWSSupport
 import Logging
 import WireFormats
@@ -137,7 +138,7 @@ final class SimulatorSession {
         simulator.thread.publish(context)
         let port = Int(lws_get_vhost_listen_port(vhost))
         simulator.observed.withLock { $0.port = port }
-        logger.debug("gateway simulator listening", metadata: [GatewayLogKey.port: "\(port)"])
+        logger.debug("gateway simulator listening", metadata: [SimulatorLogKey.port: "\(port)"])
         tickTimer.schedule(on: context, afterMicroseconds: Int64(configuration.tickIntervalMs) * 1000)
         while !simulator.thread.isStopRequested {
             if lws_service(context, 0) < 0 { break }

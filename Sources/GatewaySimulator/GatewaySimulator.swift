@@ -1,3 +1,4 @@
+import Gateway
 import Logging
 import Synchronization
 import WireFormats
