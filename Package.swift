@@ -124,6 +124,7 @@ let package = Package(
                 "AuditStore",
                 "Gateway",
                 "GatewaySimulator",
+                "Daemon",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
