@@ -91,14 +91,14 @@ final class GatewayPipeline: GatewaySink {
     /// The engine's counters (events, responses, violations by rule).
     var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
-    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+    func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
         state.withLock { state in
             state.delivered += 1
             if case .resync = delivery.origin { state.resynced += 1 }
             let event: GovernanceEvent
             let receivedAt = state.receiveTime ?? Self.wallClockMilliseconds()
             do {
-                event = try state.normalizer.normalize(message, receivedAt: receivedAt)
+                event = try state.normalizer.normalize(scanned: frame, in: message, receivedAt: receivedAt)
             } catch {
                 if state.capture != nil { state.capture?.append(.gateway, at: receivedAt, data: Array(message)) }
                 state.refused += 1
