@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSSupport, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
-// client and server roles) and only AuditStore imports CSQLite.
+// Only LWSSupport, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
+// CLibWebsockets (lws's client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -41,7 +41,7 @@ let package = Package(
         ),
         // What every libwebsockets user here shares (the service-thread timer).
         .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
-        // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
+        // The libwebsockets client of the OpenClaw Gateway.
         .target(
             name: "Gateway",
             dependencies: [
@@ -102,8 +102,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "CoordinatorCLI",
+        // Tools, not the product (as swift-nio keeps NIOPerformanceTester apart from NIOCore).
+        // The embedded OpenClaw gateway (lws server role) for `demo`, `simulate`, the tests
+        // and the live bench.
+        .target(
+            name: "GatewaySimulator",
+            dependencies: [
+                "Gateway",
+                "WireFormats",
+                "CLibWebsockets",
+                "LWSSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stages of `moses-coordinator bench`, a folder for each thing measured.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "AuditStore",
+                "Gateway",
+                "GatewaySimulator",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The daemon as a library: the judging pipeline, settings, signals, the services and
+        // their group, and the one place that wires them (`run`, `demo` and the bench build it).
+        .target(
+            name: "Daemon",
             dependencies: [
                 "Governance",
                 "Configuration",
@@ -111,6 +139,22 @@ let package = Package(
                 "MosesFiles",
                 "Notifications",
                 "MetricsEndpoint",
+                "WireFormats",
+                "Gateway",
+                "AuditStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoordinatorCLI",
+            dependencies: [
+                "Daemon",
+                "Benchmarks",
+                "GatewaySimulator",
+                "Governance",
+                "Configuration",
+                "SystemdNotify",
+                "MosesFiles",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
@@ -136,8 +180,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
-        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway", "GatewaySimulator"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
@@ -145,7 +190,14 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
-        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "GatewaySimulator", "WireFormats", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: ["MetricsEndpoint", "AuditStore", "Gateway", "MosesFiles", "Notifications", "Configuration", "WireFormats", "TestSupport"]
+        ),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

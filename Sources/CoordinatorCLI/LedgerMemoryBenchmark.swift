@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import AuditStore
+import Benchmarks
+import Daemon
 import Governance
 import Logging
 import MosesFiles
