@@ -8,6 +8,7 @@ import Gateway
 import Governance
 import Logging
 import Synchronization
+import WireFormats
 
 /// The live stages of `bench`: the embedded gateway simulator blasts a realistic
 /// multi-agent stream at the lws client over loopback, sender and client on this machine.
@@ -141,7 +142,7 @@ package enum LiveBenchmark {
     final class CountingSink: GatewaySink {
         private let delivered = Atomic<Int>(0)
         var count: Int { delivered.load(ordering: .relaxed) }
-        func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
             delivered.wrappingAdd(1, ordering: .relaxed)
         }
     }
