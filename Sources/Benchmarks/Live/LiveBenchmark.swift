@@ -14,7 +14,7 @@ import WireFormats
 /// multi-agent stream at the lws client over loopback, sender and client on this machine.
 package enum LiveBenchmark {
     /// Prints the transport ceiling (a client that only counts frames), the client path
-    /// (peek, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
+    /// (the one scan, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
     /// store, everything durable at the end) in the same run.
     package static func run(events: Int) {
         guard events > 0 else { return }
@@ -23,7 +23,7 @@ package enum LiveBenchmark {
             print(line("live transport ceiling (count only)", ceiling))
             let sink = CountingSink()
             let clientPath = try GatewayLiveBenchmark.run(frames: events, sink: sink)
-            print(line("live client path (peek, seq, dedupe)", clientPath) + ", " + percent(clientPath, of: ceiling))
+            print(line("live client path (scan, seq, dedupe)", clientPath) + ", " + percent(clientPath, of: ceiling))
             try runFullPath(events: events, ceiling: ceiling)
             try runLatency(framesPerSecond: 50_000, seconds: 10)
             try runLatency(framesPerSecond: 50_000, seconds: 10, batchIntervalMs: 10)
