@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSSupport, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
+// Only LWSRuntime, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
 // client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
@@ -39,15 +39,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // What every libwebsockets user here shares (the service-thread timer).
-        .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
+        // The runtime layer, one of each: the thread helper, the condition lock, the wall clock
+        // and the host:port parser. Glibc only, so the store need not link lws.
+        .target(name: "Runtime"),
+        // The runtime's lws half: the service thread that owns each lws context, its timer and
+        // the HTTP write every lws user here shares.
+        .target(name: "LWSRuntime", dependencies: ["CLibWebsockets", "Runtime"]),
         // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
         .target(
             name: "Gateway",
             dependencies: [
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -57,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -76,7 +83,7 @@ let package = Package(
         // The MO§ES files on this host: the audit ledger tail and the state.json watch.
         .target(
             name: "MosesFiles",
-            dependencies: ["Governance", "WireFormats", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Governance", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         // The notifier: delivers the store's outbox to the webhook (lws's HTTP client role) and
         // exec channels. It imports CLibWebsockets because issue 5 asks for no new HTTP
@@ -88,7 +95,8 @@ let package = Package(
                 "Configuration",
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,7 +106,8 @@ let package = Package(
             name: "MetricsEndpoint",
             dependencies: [
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -114,6 +123,7 @@ let package = Package(
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -137,7 +147,7 @@ let package = Package(
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
-        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore", "Runtime"]),
         .testTarget(
             name: "MosesFilesTests",
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]

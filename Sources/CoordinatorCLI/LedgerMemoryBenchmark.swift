@@ -5,6 +5,7 @@ import AuditStore
 import Governance
 import Logging
 import MosesFiles
+import Runtime
 import WireFormats
 
 /// The MO§ES ledger memory stages of `bench`: the daemon's own path for ledger lines (the

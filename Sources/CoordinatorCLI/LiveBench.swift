@@ -5,6 +5,7 @@ import AuditStore
 import Gateway
 import Governance
 import Logging
+import Runtime
 import Synchronization
 
 /// The live stages of `bench`: the embedded gateway simulator blasts a realistic

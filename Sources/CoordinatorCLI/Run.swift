@@ -10,6 +10,7 @@ import Logging
 import MetricsEndpoint
 import MosesFiles
 import Notifications
+import Runtime
 import Synchronization
 import SystemdNotify
 import WireFormats

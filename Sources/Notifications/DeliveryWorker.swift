@@ -4,6 +4,7 @@ import Glibc
 import AuditStore
 import Configuration
 import Logging
+import Runtime
 import Synchronization
 import WireFormats
 

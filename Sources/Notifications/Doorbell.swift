@@ -1,4 +1,4 @@
-import AuditStore
+import Runtime
 
 /// The delivery worker's wake-up: it sleeps until its next due time, and `ring()` (a new
 /// durable violation, or stop) wakes it early. A ring with no sleeper is kept, so the next

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
-import LWSSupport
+import LWSRuntime
 import Synchronization
 
 /// Posts one JSON body to a webhook with lws's HTTP client role (`http://` and `https://`,

@@ -1,4 +1,4 @@
-import LWSSupport
+import Runtime
 import WireFormats
 
 /// A webhook target split for lws: scheme, host, port and path (with query).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Runtime
 import Testing
 import TestSupport
 import WireFormats

@@ -4,6 +4,7 @@ import Glibc
 import Governance
 import Logging
 @testable import AuditStore
+import Runtime
 
 enum Fixtures {
     static let state = GovernanceState(mode: .highIntegrity, posture: .defense, role: .primary)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Runtime
 import Testing
 import TestSupport
 @testable import AuditStore

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Governance
+import Runtime
 import Synchronization
 import Testing
 import TestSupport

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Governance
 import Logging
+import Runtime
 
 /// The store stage of `moses-coordinator bench`: write throughput through the real writer
 /// next to a plain batched loop over the same rows, and the latency of the

@@ -1,4 +1,5 @@
 import CSQLite
+import Runtime
 
 /// The monotonic deadline a connection's statements run under, read by SQLite's progress
 /// handler.

@@ -1,3 +1,4 @@
+import Runtime
 /// What one integrity check of the store found.
 package struct StoreIntegrityReport: Sendable, Equatable, CustomStringConvertible {
     /// What `PRAGMA quick_check` said other than `ok` (the first few lines), or the error it

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import Runtime
 
 /// Checks the store at start and then periodically on a thread of its own, and makes
 /// corruption loud: an error log line, the `isCorrupt` flag and gauge, and `onReport` for

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Governance
 import Logging
+import Runtime
 
 /// The audit store's writer: a thread that owns the write connection and commits what
 /// producers enqueue in batches, behind a bounded queue.

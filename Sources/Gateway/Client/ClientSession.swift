@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
-import LWSSupport
+import LWSRuntime
 import Logging
 import WireFormats
 

@@ -1,4 +1,4 @@
-import LWSSupport
+import Runtime
 import WireFormats
 
 /// A parsed `ws://` or `wss://` gateway URL.

@@ -1,3 +1,4 @@
+import LWSRuntime
 import Logging
 import Synchronization
 import WireFormats
