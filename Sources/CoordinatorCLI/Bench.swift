@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuditStore
 import Governance
+import Runtime
 import WireFormats
 
 extension MosesCoordinator {
@@ -120,10 +121,10 @@ enum EngineBenchmark {
         }
         var engine = GovernanceEngine(state: GovernanceState(mode: .highIntegrity, posture: .offense, role: .primary))
         var violations: [Violation] = []
-        let seconds = MonotonicClock.seconds {
+        let seconds = ContinuousClock().measure {
             for event in events { engine.process(event, into: &violations) }
             engine.finish(into: &violations)
-        }
+        }.inSeconds
         let rate = Double(events.count) / seconds
         print("engine only: \(events.count) events in \(format(seconds)) s = \(format(rate / 1e6)) M events/s, \(violations.count) violations")
         for rule in RuleID.allCases where engine.counters.violations(of: rule) > 0 {
@@ -196,6 +197,6 @@ enum ParseBenchmark {
 
     /// The shortest of `repetitions` timings of `body`.
     static func fastest(_ body: () -> Void) -> Double {
-        (0..<repetitions).map { _ in MonotonicClock.seconds(body) }.min()!
+        (0..<repetitions).map { _ in ContinuousClock().measure(body).inSeconds }.min()!
     }
 }

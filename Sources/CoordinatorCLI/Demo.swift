@@ -6,7 +6,6 @@ import AuditStore
 import Gateway
 import Governance
 import Logging
-import Runtime
 import Synchronization
 import WireFormats
 
@@ -167,8 +166,8 @@ extension MosesCoordinator {
         }
 
         static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
-            let deadline = WallClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
-            while WallClock.monotonicNanoseconds() < deadline {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < deadline {
                 if condition() { return true }
                 usleep(200)
             }

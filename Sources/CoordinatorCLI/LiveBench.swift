@@ -47,7 +47,7 @@ enum LiveBenchmark {
         let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger)
         let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
         let residentBefore = ProcessMemory.residentBytes ?? 0
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         var samples: [String] = []
         let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline) { received in
             samples.append("\(received / 1000)k: \((ProcessMemory.residentBytes ?? 0) / 1_048_576) MB")
@@ -56,7 +56,7 @@ enum LiveBenchmark {
         // Everything judged must be on disk before the clock stops.
         try pipeline.finish()
         try writer.close()
-        let drained = Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        let drained = started.duration(to: .now).inSeconds
         // From the first frame until the last record is committed (client teardown included).
         var durable = result
         durable.seconds = max(result.seconds, drained - result.setupSeconds)

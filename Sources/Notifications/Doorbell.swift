@@ -21,7 +21,7 @@ final class Doorbell: @unchecked Sendable {
 
     /// Waits until rung or `milliseconds` pass, then clears the bell.
     func wait(milliseconds: Int64) {
-        let deadline = WallClock.monotonicNanoseconds() + UInt64(max(0, milliseconds)) * 1_000_000
+        let deadline = ContinuousClock.now + .milliseconds(max(0, milliseconds))
         lock.withLock {
             while !isRung {
                 if lock.waitForWork(until: deadline) { break }
