@@ -4,6 +4,7 @@ import Glibc
 import CLibWebsockets
 import LWSRuntime
 import Logging
+import Runtime
 import WireFormats
 
 /// The client's state on its service thread: the lws context, the one connection, the
@@ -56,7 +57,7 @@ final class ClientSession {
     var pendingClose: Int32?
     var afterClose: AfterClose?
     var peerCloseCode: Int?
-    var lastFrameMicroseconds: Int64 = 0
+    var lastFrameAt = ContinuousClock.now
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
     /// Between `connect()` and the connection's outcome (see `LWSDialErrors`).
@@ -174,27 +175,27 @@ final class ClientSession {
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
         info.pt_serv_buf_size = 65_536
         if let caFile = configuration.caFilePath { info.client_ssl_ca_filepath = UnsafePointer(cString(caFile)) }
-        guard let context = lws_create_context(&info) else {
+        let isCreated = client.thread.runContext(
+            &info,
+            started: { context in
+                self.context = context
+                connect()
+            },
+            stopping: { _ in
+                // Received is judged: what a cut-short restart resync holds goes on before the stop
+                // (the sessions that did not answer are re-read at the next start).
+                flushRestartBatch()
+                isStopping = true
+                endDialing()
+                reconnectTimer.cancel()
+                watchdogTimer.cancel()
+            })
+        guard isCreated else {
             let error = GatewayError.contextCreationFailed(configuration.caFilePath.map { "CA file '\($0)'" } ?? "client context")
             logger.error("gateway client cannot start", metadata: [GatewayLogKey.error: "\(error)"])
             client.report(.stopped(reason: error))
             return
         }
-        self.context = context
-        client.thread.publish(context)
-        connect()
-        while !client.thread.isStopRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-        // Received is judged: what a cut-short restart resync holds goes on before the stop
-        // (the sessions that did not answer are re-read at the next start).
-        flushRestartBatch()
-        isStopping = true
-        endDialing()
-        reconnectTimer.cancel()
-        watchdogTimer.cancel()
-        client.thread.unpublish()
-        lws_context_destroy(context)
         self.context = nil
         client.report(.stopped(reason: nil))
         logger.notice("gateway client stopped")
@@ -407,7 +408,7 @@ final class ClientSession {
     // MARK: Liveness
 
     func touch() {
-        lastFrameMicroseconds = monotonicMicroseconds()
+        lastFrameAt = .now
     }
 
     func armWatchdog(silenceLimitMs: Int) {
@@ -422,7 +423,7 @@ final class ClientSession {
             // We stopped reading, so the silence is ours, not the gateway's.
             touch()
         }
-        let silentMicroseconds = monotonicMicroseconds() - lastFrameMicroseconds
+        let silentMicroseconds = lastFrameAt.duration(to: .now).wholeMicroseconds
         let limitMicroseconds = Int64(silenceLimitMs) * 1000
         if silentMicroseconds >= limitMicroseconds {
             counters.tickTimeouts.increment()

@@ -44,17 +44,3 @@ func lwsLogEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
         logger.warning("libwebsockets", metadata: ["lws.line": "\(text)"])
     }
 }
-
-/// Monotonic microseconds, for the liveness watchdog.
-func monotonicMicroseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
-}
-
-/// Wall-clock milliseconds since the epoch (challenge `ts`, ticks).
-func wallClockMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
