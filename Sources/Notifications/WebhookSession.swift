@@ -17,52 +17,34 @@ final class WebhookSession {
     private var context: OpaquePointer?
     private var requests: [Int: WebhookRequest] = [:]
     private var nextID = 1
-    private var cStrings: [UnsafeMutablePointer<CChar>] = []
 
     init(service: WebhookService) {
         self.service = service
-    }
-
-    deinit { for string in cStrings { free(string) } }
-
-    /// A C copy of `text` that lives as long as the session (lws keeps the pointers).
-    private func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let copy = strdup(text)!
-        cStrings.append(copy)
-        return copy
     }
 
     /// Creates the context, takes attempts until the client stops, then destroys it (which
     /// closes any connection left).
     func run() {
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        defer { table.deallocate() }
-        table[0].name = UnsafePointer(cString(Self.protocolName))
-        table[0].callback = webhookClientCallback
-
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
-        info.protocols = UnsafePointer(table)
-        info.user = Unmanaged.passUnretained(self).toOpaque()
+        let settings = LWSContextSettings(
+            clientProtocol: Self.protocolName, callback: webhookClientCallback, user: self, caFilePath: service.caFilePath)
         // A few connections (one per attempt; a finished one may still be closing) plus
         // lws's internal pipe.
-        info.fd_limit_per_thread = 16
-        if let caFilePath = service.caFilePath { info.client_ssl_ca_filepath = UnsafePointer(cString(caFilePath)) }
-        let isCreated = service.thread.runContext(
-            &info,
-            started: { context in
-                self.context = context
-                takeSubmitted()
-            },
-            stopping: { _ in
-                for request in requests.values { request.attempt.finish(.failure(.stopped)) }
-            })
+        settings.info.fd_limit_per_thread = 16
+        let isCreated = service.thread.runContext(&settings.info, started: start(on:), stopping: { _ in stopAttempts() })
         context = nil
         requests.removeAll()
         if !isCreated { service.failAll() }
+    }
+
+    private func start(on context: OpaquePointer) {
+        self.context = context
+        takeSubmitted()
+    }
+
+    /// The client stops: attempts still connecting or waiting end as stopped.
+    private func stopAttempts() {
+        for request in requests.values { request.attempt.finish(.failure(.stopped)) }
     }
 
     /// Starts the queued attempts and closes the connections of attempts that ended on the
@@ -185,10 +167,9 @@ func webhookClientCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: WebhookSession.self) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let session = Unmanaged<WebhookSession>.fromOpaque(owner).takeUnretainedValue()
     if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
         session.takeSubmitted()
         return 0

@@ -122,7 +122,7 @@ final class ClientSession {
 
     // C strings and tables lws keeps pointers to for the context's life.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
-    var protocols: UnsafeMutablePointer<lws_protocols>?
+    var contextSettings: LWSContextSettings?
     lazy var reconnectTimer = LWSTimer { [unowned self] in self.connect() }
     lazy var watchdogTimer = LWSTimer { [unowned self] in self.checkLiveness() }
 
@@ -139,7 +139,6 @@ final class ClientSession {
     deinit {
         wsiSlot.deallocate()
         for string in cStrings { free(string) }
-        protocols?.deallocate()
     }
 
     func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
@@ -156,27 +155,18 @@ final class ClientSession {
             let text = String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
             if !text.isEmpty { deviceToken = text }
         }
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        table[0].name = UnsafePointer(cString(Self.protocolName))
-        table[0].callback = gatewayClientCallback
+        let settings = LWSContextSettings(
+            clientProtocol: Self.protocolName, callback: gatewayClientCallback, user: self, caFilePath: configuration.caFilePath)
+        contextSettings = settings
         // 64 KiB chunks: one callback per frame for large messages, nothing lost for small.
-        table[0].rx_buffer_size = 65_536
-        protocols = table
-
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
-        info.protocols = UnsafePointer(table)
-        info.user = Unmanaged.passUnretained(self).toOpaque()
+        settings.protocolEntry[0].rx_buffer_size = 65_536
         // One connection plus lws's internal pipe; a small table instead of RLIMIT_NOFILE.
-        info.fd_limit_per_thread = 8
+        settings.info.fd_limit_per_thread = 8
         // lws reads at most this much per POLLIN (default 4096, ~17 frames): 64 KiB cuts the
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
-        info.pt_serv_buf_size = 65_536
-        if let caFile = configuration.caFilePath { info.client_ssl_ca_filepath = UnsafePointer(cString(caFile)) }
+        settings.info.pt_serv_buf_size = 65_536
         let isCreated = client.thread.runContext(
-            &info,
+            &settings.info,
             started: { context in
                 self.context = context
                 connect()
