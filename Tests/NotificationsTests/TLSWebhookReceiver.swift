@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Runtime
 import TestSupport
 import CLibWebsockets
 import Synchronization
@@ -16,7 +17,7 @@ final class TLSWebhookReceiver: Sendable {
         var partial: [UInt: [UInt8]] = [:]
         var isStopRequested = false
         var contextBits: UInt = 0
-        var thread: pthread_t?
+        var thread: NamedThread?
     }
 
     let certificatePath: String
@@ -32,14 +33,7 @@ final class TLSWebhookReceiver: Sendable {
             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1",
         ])
         guard status == 0 else { throw Failure(reason: "openssl req exited with \(status)") }
-        final class Box: @unchecked Sendable { let receiver: TLSWebhookReceiver; init(_ r: TLSWebhookReceiver) { receiver = r } }
-        let box = Unmanaged.passRetained(Box(self)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
-            box.receiver.serve()
-            return nil
-        }, box)
+        let thread = NamedThread.start(name: "tls-receiver") { [self] in serve() }
         shared.withLock { $0.thread = thread }
         guard waitUntil(seconds: 10, { shared.withLock { $0.port != nil } }), let port = self.port, port > 0 else {
             stop()
@@ -61,11 +55,11 @@ final class TLSWebhookReceiver: Sendable {
                 lws_cancel_service(OpaquePointer(raw))
             }
         }
-        let thread: pthread_t? = shared.withLock { state in
+        let thread: NamedThread? = shared.withLock { state in
             defer { state.thread = nil }
             return state.thread
         }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
     }
 
     private func serve() {
