@@ -124,32 +124,6 @@ package final class MosesFilesWatcher: Sendable {
     fileprivate func report(_ change: Change) { onChange(change) }
 }
 
-/// What identifies one version of a file without reading it: a replaced, rewritten or
-/// touched file differs in one of these. Nil stands for a missing file.
-struct FileVersion: Equatable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modified: timespec
-    var changed: timespec
-
-    init?(path: String) {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        device = UInt64(status.st_dev)
-        inode = UInt64(status.st_ino)
-        size = Int64(status.st_size)
-        modified = status.st_mtim
-        changed = status.st_ctim
-    }
-
-    static func == (left: FileVersion, right: FileVersion) -> Bool {
-        left.device == right.device && left.inode == right.inode && left.size == right.size
-            && left.modified.tv_sec == right.modified.tv_sec && left.modified.tv_nsec == right.modified.tv_nsec
-            && left.changed.tv_sec == right.changed.tv_sec && left.changed.tv_nsec == right.changed.tv_nsec
-    }
-}
-
 /// The watcher thread's state: owned by that thread alone.
 private final class WatchLoop {
     let watcher: MosesFilesWatcher
