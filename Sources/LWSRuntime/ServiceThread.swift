@@ -46,7 +46,7 @@ package final class ServiceThread: Sendable {
         _ info: inout lws_context_creation_info, started: (OpaquePointer) -> Void, stopping: (OpaquePointer) -> Void = { _ in }
     ) -> Bool {
         guard let context = lws_create_context(&info) else { return false }
-        Self.contextsCreated.add(1, ordering: .relaxed)
+        created.add(1, ordering: .relaxed)
         publish(context)
         started(context)
         while !isStopRequested {
@@ -58,8 +58,11 @@ package final class ServiceThread: Sendable {
         return true
     }
 
-    /// Lws contexts created in this process so far, by every service thread.
-    package static let contextsCreated = Atomic<Int>(0)
+    /// Lws contexts this thread has created so far (0 or 1 unless `runContext` is called
+    /// again). Any thread.
+    package var contextsCreated: Int { created.load(ordering: .relaxed) }
+
+    private let created = Atomic<Int>(0)
 
     /// Makes the context reachable by the doorbell. Service thread only.
     private func publish(_ context: OpaquePointer) {

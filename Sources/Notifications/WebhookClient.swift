@@ -23,8 +23,8 @@ package final class WebhookClient: Sendable {
         /// The running service, nil before the first attempt or after its context could not
         /// be created (the next attempt tries again: the CA file may have been fixed).
         var service: WebhookService?
-        /// Lws contexts created so far.
-        var contextsCreated = 0
+        /// Lws contexts created by services no longer running.
+        var retiredContexts = 0
         /// The attempts `post` is waiting for, reached by `cancel()`.
         var inFlight: [ObjectIdentifier: WebhookAttempt] = [:]
     }
@@ -37,7 +37,9 @@ package final class WebhookClient: Sendable {
 
     /// How many lws contexts this client has created: one for its whole life, unless a
     /// context could not be created and a later attempt tried again. Any thread.
-    package var contextsCreated: Int { shared.withLock { $0.contextsCreated } }
+    package var contextsCreated: Int {
+        shared.withLock { $0.retiredContexts + ($0.service?.thread.contextsCreated ?? 0) }
+    }
 
     /// Posts `body` as `application/json` to `url`. Any thread but the client's service thread.
     ///
@@ -46,16 +48,20 @@ package final class WebhookClient: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(max(0, timeoutMs))
         let attempt = WebhookAttempt(body: body, url: url)
         let key = ObjectIdentifier(attempt)
-        let service: WebhookService? = shared.withLock { state in
-            guard !state.isCancelled else { return nil }
+        let caFileVersion = caFilePath.flatMap { FileVersion(path: $0) }
+        let (service, replaced) = shared.withLock { state -> (WebhookService?, WebhookService?) in
+            guard !state.isCancelled else { return (nil, nil) }
             state.inFlight[key] = attempt
-            if let service = state.service { return service }
-            let service = WebhookService(caFilePath: caFilePath)
+            if let current = state.service, current.caFileVersion == caFileVersion { return (current, nil) }
+            // lws reads the CA file only when it creates a context: one that appeared or was
+            // replaced since takes a new context, as it did when every POST had its own.
+            let replaced = state.service
+            let service = WebhookService(caFilePath: caFilePath, caFileVersion: caFileVersion)
             state.service = service
-            state.contextsCreated += 1
             service.start()
-            return service
+            return (service, replaced)
         }
+        if let replaced { retire(replaced) }
         guard let service else { return .failure(.stopped) }
         defer { _ = shared.withLock { $0.inFlight.removeValue(forKey: key) } }
         service.submit(attempt)
@@ -63,15 +69,22 @@ package final class WebhookClient: Sendable {
         // Wakes the service thread to close the connection of an attempt that ended here.
         service.thread.ringDoorbell()
         if outcome == .failure(.contextCreationFailed) {
+            // The service's thread has ended (no context, or its loop failed): the next
+            // attempt starts another. Joined once, by whoever takes it out of `shared`.
             let isCurrent = shared.withLock { state in
                 guard state.service === service else { return false }
                 state.service = nil
                 return true
             }
-            // Its thread has ended; joined once, by whoever took it out of `shared`.
-            if isCurrent { service.thread.stop() }
+            if isCurrent { retire(service) }
         }
         return outcome
+    }
+
+    /// Stops a service taken out of `shared` and counts its context.
+    private func retire(_ service: WebhookService) {
+        service.thread.stop()
+        shared.withLock { $0.retiredContexts += service.thread.contextsCreated }
     }
 
     /// Interrupts the attempts in progress (they return `.stopped`) and every later one, and
@@ -84,7 +97,7 @@ package final class WebhookClient: Sendable {
             return (state.service, Array(state.inFlight.values))
         }
         for attempt in attempts { attempt.finish(.failure(.stopped)) }
-        service?.thread.stop()
+        if let service { retire(service) }
     }
 }
 
@@ -131,6 +144,8 @@ final class WebhookAttempt: @unchecked Sendable {
 /// its state is a `Mutex` and the thread-safe `ServiceThread`.
 final class WebhookService: Sendable {
     let caFilePath: String?
+    /// The CA file as it was when this service started (nil: none, or missing).
+    let caFileVersion: FileVersion?
     let thread = ServiceThread()
     private let queue = Mutex<Queue>(Queue())
 
@@ -140,8 +155,9 @@ final class WebhookService: Sendable {
         var hasFailed = false
     }
 
-    init(caFilePath: String?) {
+    init(caFilePath: String?, caFileVersion: FileVersion?) {
         self.caFilePath = caFilePath
+        self.caFileVersion = caFileVersion
     }
 
     /// Starts the service thread; its session drains the queue once the context is up.
@@ -167,8 +183,10 @@ final class WebhookService: Sendable {
         }
     }
 
-    /// Fails every queued and later attempt: the context could not be created. Service thread.
-    func failAll() {
+    /// Fails every queued and later attempt as `.contextCreationFailed`, which makes the
+    /// client start another service: the context is gone (never created, or its loop ended).
+    /// Service thread, as it ends.
+    func refuseAttempts() {
         let pending = queue.withLock { state in
             state.hasFailed = true
             defer { state.submitted.removeAll() }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AuditStore
 import Runtime
 import Synchronization
@@ -182,6 +185,25 @@ import WireFormats
         #expect(waitUntil { worker.outboxCounts.delivered == 2 })
         worker.stop()
         #expect(receiver.bodies == violations.map { $0.jsonLine + "\n" })
+    }
+
+    /// A CA file that is missing fails the TLS handshake; once it is there the next attempt
+    /// takes a new context (lws reads the file only then) and delivers.
+    @Test func aCAFileThatAppearsLaterIsUsed() throws {
+        let directory = TemporaryDirectory()
+        let receiver = try TLSWebhookReceiver(in: directory)
+        defer { receiver.stop() }
+        let caPath = directory.file("ca.pem")
+        let client = WebhookClient(caFilePath: caPath)
+        let url = try WebhookURL(parsing: "https://127.0.0.1:\(receiver.port!)/hook")
+        guard case .failure(.connectFailed) = client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) else {
+            Issue.record("expected the TLS handshake to fail without the CA file")
+            return
+        }
+        #expect(link(receiver.certificatePath, caPath) == 0)
+        #expect(client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        #expect(client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        #expect(client.contextsCreated == 2)
     }
 
     /// Without the CA the server's certificate is refused: nothing is delivered.
