@@ -1,4 +1,3 @@
-import CLibWebsockets
 import LWSRuntime
 import Runtime
 import Synchronization
@@ -20,8 +19,8 @@ package final class WebhookClient: Sendable {
 
     private struct Shared {
         var isCancelled = false
-        /// The running service, nil before the first attempt or after its context could not
-        /// be created (the next attempt tries again: the CA file may have been fixed).
+        /// The running service; nil before the first attempt, after cancel, or after its
+        /// thread ended (no context, or its loop failed; the next attempt starts another).
         var service: WebhookService?
         /// Lws contexts created by services no longer running.
         var retiredContexts = 0
@@ -35,8 +34,8 @@ package final class WebhookClient: Sendable {
 
     deinit { cancel() }
 
-    /// How many lws contexts this client has created: one for its whole life, unless a
-    /// context could not be created and a later attempt tried again. Any thread.
+    /// How many lws contexts this client has created: one for its whole life, plus one each
+    /// time the CA file changed or a service thread's loop failed. Any thread.
     package var contextsCreated: Int {
         shared.withLock { $0.retiredContexts + ($0.service?.thread.contextsCreated ?? 0) }
     }
