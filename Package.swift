@@ -111,8 +111,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "CoordinatorCLI",
+        // The daemon as a library: the judging pipeline, settings, signals, the services and
+        // their group, and the one place that wires them (`run`, `demo` and the bench build it).
+        .target(
+            name: "Daemon",
             dependencies: [
                 "Governance",
                 "Configuration",
@@ -120,6 +122,21 @@ let package = Package(
                 "MosesFiles",
                 "Notifications",
                 "MetricsEndpoint",
+                "WireFormats",
+                "Gateway",
+                "AuditStore",
+                "Runtime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoordinatorCLI",
+            dependencies: [
+                "Daemon",
+                "Governance",
+                "Configuration",
+                "SystemdNotify",
+                "MosesFiles",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
@@ -156,7 +173,14 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets", "LWSRuntime", "Runtime"]),
-        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: ["MetricsEndpoint", "AuditStore", "Gateway", "MosesFiles", "Notifications", "Configuration", "WireFormats", "TestSupport"]
+        ),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

@@ -124,7 +124,7 @@ private final class SchemaReader {
         guard let root else { return true }  // an empty file: all defaults
         if case .scalar(let scalar) = root, scalar.tagName == .null { return true }
         guard let top = mapping(root, at: "", keys: [
-            "gateway", "moses", "roles", "sequence", "audit", "rules", "store", "notifications", "metrics",
+            "gateway", "moses", "roles", "sequence", "audit", "rules", "store", "notifications", "metrics", "log_level",
         ]) else { return true }
 
         if let node = top["gateway"] { readGateway(node, into: &config.gateway) }
@@ -136,7 +136,18 @@ private final class SchemaReader {
         if let node = top["store"] { readStore(node, into: &config.store) }
         if let node = top["notifications"] { readNotifications(node, into: &config.notifications) }
         if let node = top["metrics"] { readMetrics(node, into: &config.metrics) }
+        if let node = top["log_level"] { readLogLevel(node, into: &config.logLevel) }
         return true
+    }
+
+    private func readLogLevel(_ node: Node, into logLevel: inout LogLevel) {
+        guard let name = string(node, at: "log_level") else { return }
+        if let level = LogLevel(rawValue: name.lowercased()) {
+            logLevel = level
+        } else {
+            error(.unknownValue, at: "log_level", node,
+                  "unknown log level \"\(name)\"; expected one of \(Self.list(LogLevel.allCases.map(\.rawValue)))")
+        }
     }
 
     private func readGateway(_ node: Node, into gateway: inout GatewaySettings) {

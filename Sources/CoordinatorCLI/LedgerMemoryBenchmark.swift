@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AuditStore
+import Daemon
 import Governance
 import Logging
 import MosesFiles

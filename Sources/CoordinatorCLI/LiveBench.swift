@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AuditStore
+import Daemon
 import Gateway
 import Governance
 import Logging
@@ -42,10 +43,11 @@ enum LiveBenchmark {
         let logger = Logger(label: "moses.bench.live") { _ in SwiftLogNoOpLogHandler() }
         // Batches big enough that commits (one fsync each) keep up with the stream: at 1,000
         // rows the full path is bound by fsync latency, not CPU (the default is 8,192).
-        var configuration = AuditWriter.Configuration()
-        configuration.batchSize = batchSize
-        let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger)
-        let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
+        var settings = DaemonSettings.forTool(databasePath: directory + "/audit.db")
+        settings.writer.batchSize = batchSize
+        let daemon = try makeDaemon(settings: settings, logger: logger)
+        let pipeline = daemon.pipeline
+        let writer = daemon.parts.writer
         let residentBefore = ProcessMemory.residentBytes ?? 0
         let started = ContinuousClock.now
         var samples: [String] = []
@@ -54,8 +56,7 @@ enum LiveBenchmark {
         }
         let residentAfter = ProcessMemory.residentBytes ?? 0
         // Everything judged must be on disk before the clock stops.
-        try pipeline.finish()
-        try writer.close()
+        guard daemon.stop() == .stopped else { throw BenchStoreError() }
         let drained = started.duration(to: .now).inSeconds
         // From the first frame until the last record is committed (client teardown included).
         var durable = result
@@ -77,25 +78,24 @@ enum LiveBenchmark {
         defer { for suffix in ["", "-wal", "-shm"] { unlink(directory + "/audit.db" + suffix) }; rmdir(directory) }
         let logger = Logger(label: "moses.bench.latency") { _ in SwiftLogNoOpLogHandler() }
         let latencies = Mutex<(revealed: [Int64], next: Int, measured: [Int64])>(([], 0, []))
-        var configuration = AuditWriter.Configuration()
-        configuration.batchIntervalMs = batchIntervalMs
-        let writer = try AuditWriter(path: directory + "/audit.db", configuration: configuration, logger: logger) { batch in
-            let now = WallClock.milliseconds()
-            latencies.withLock { state in
-                for _ in batch.violations where state.next < state.revealed.count {
-                    state.measured.append(now - state.revealed[state.next])
-                    state.next += 1
+        var settings = DaemonSettings.forTool(databasePath: directory + "/audit.db")
+        settings.writer.batchIntervalMs = batchIntervalMs
+        let daemon = try makeDaemon(
+            settings: settings, logger: logger,
+            onDurable: { violations in
+                let now = WallClock.milliseconds()
+                latencies.withLock { state in
+                    for _ in violations where state.next < state.revealed.count {
+                        state.measured.append(now - state.revealed[state.next])
+                        state.next += 1
+                    }
                 }
-            }
-        }
-        let pipeline = GatewayPipeline(
-            engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger,
-            onFound: { _, revealedAt in latencies.withLock { $0.revealed.append(revealedAt) } }
-        )
+            },
+            onFound: { _, revealedAt in latencies.withLock { $0.revealed.append(revealedAt) } })
+        let pipeline = daemon.pipeline
         let frames = framesPerSecond * seconds
         let result = try GatewayLiveBenchmark.run(frames: frames, sink: pipeline, framesPerSecond: framesPerSecond)
-        try pipeline.finish()
-        try writer.close()
+        guard daemon.stop() == .stopped else { throw BenchStoreError() }
         // Violations found only by finish() (open cycles at the end) are not live latencies.
         let sorted = latencies.withLock { $0.measured }.sorted()
         guard !sorted.isEmpty else {
@@ -104,6 +104,27 @@ enum LiveBenchmark {
         }
         func percentile(_ p: Double) -> Int64 { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         print("live latency (batch window \(batchIntervalMs) ms) at \(format(result.framesPerSecond / 1000)) k frames/s for \(format(result.seconds)) s: violation to disk p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(sorted.last!) ms over \(sorted.count) violations (ms clock)")
+    }
+
+    /// The daemon as `run` builds it, started, minus its gateway client: the bench's own
+    /// client delivers to its pipeline.
+    static func makeDaemon(
+        settings: DaemonSettings, logger: Logger, onDurable: (@Sendable ([Violation]) -> Void)? = nil,
+        onFound: (@Sendable (Violation, Int64) -> Void)? = nil
+    ) throws -> Daemon {
+        var builder = DaemonBuilder(settings: settings, version: CoordinatorVersion.current, logger: logger)
+        builder.connectsToGateway = false
+        builder.logsViolations = false
+        builder.onDurableViolations = onDurable
+        builder.onFound = onFound
+        let daemon = try builder.make()
+        try daemon.start()
+        return daemon
+    }
+
+    /// The store could not commit everything judged: the figures would be wrong.
+    struct BenchStoreError: Error, CustomStringConvertible {
+        var description: String { "the audit store could not commit everything judged" }
     }
 
     static func line(_ label: String, _ result: GatewayLiveBenchmark.Result) -> String {

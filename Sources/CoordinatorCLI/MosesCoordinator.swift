@@ -9,6 +9,12 @@ struct MosesCoordinator: AsyncParsableCommand {
         version: CoordinatorVersion.current,
         subcommands: [Run.self, Demo.self, Simulate.self, Replay.self, Query.self, Export.self, Verify.self, CheckConfig.self, Bench.self]
     )
+
+    /// The entry point: logging is bootstrapped before anything can make a `Logger`.
+    static func main() async {
+        CoordinatorLogging.bootstrap()
+        await main(nil)
+    }
 }
 
 /// The version shown by `--version` and sent as `client.version` to the gateway.

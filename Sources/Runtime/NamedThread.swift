@@ -42,6 +42,12 @@ package struct NamedThread: Sendable {
         pthread_join(handle, nil)
     }
 
+    /// Lets the thread end on its own, never joined: for work the caller may have to abandon
+    /// (a service stop past its deadline). Call instead of `join`, once.
+    package func detach() {
+        pthread_detach(handle)
+    }
+
     /// The calling thread's name, as the kernel holds it; empty if it cannot be read.
     package static var currentName: String {
         let descriptor = open(commPath, O_RDONLY | O_CLOEXEC)

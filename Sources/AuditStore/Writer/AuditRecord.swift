@@ -162,9 +162,17 @@ package struct CountersSnapshot: Sendable, Equatable {
             ("moses_engine_evicted_conversations_total", engine.evictedConversations),
             ("moses_engine_audits_unverifiable_total", engine.unverifiableAudits),
         ]
+        // One labelled series per rule, each present from the start (at 0), so a rate over
+        // any rule works before its first violation.
         for rule in RuleID.allCases {
-            values.append(("moses_engine_violations_\(rule.rawValue)_total", engine.violations(of: rule)))
+            values.append((Self.violationsName(of: rule), engine.violations(of: rule)))
         }
         self.init(at: at, values: values)
+    }
+
+    /// The sample name of one rule's violation count, labels in exposition form as the
+    /// `stats` view keys it: `moses_violations_total{rule="sequence"}`.
+    package static func violationsName(of rule: RuleID) -> String {
+        "moses_violations_total{rule=\"\(rule.rawValue)\"}"
     }
 }

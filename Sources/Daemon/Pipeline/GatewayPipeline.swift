@@ -13,7 +13,7 @@ import WireFormats
 /// `Sendable`: all mutable state (normalizer, engine, pending violations) lives in one
 /// mutex. The gateway client calls `receive` on its service thread; `inject` (ledger and
 /// state events, the demo's player) may come from another thread; the lock orders them.
-final class GatewayPipeline: GatewaySink {
+package final class GatewayPipeline: GatewaySink {
     private struct State {
         var normalizer = FrameNormalizer()
         var engine: GovernanceEngine
@@ -34,13 +34,15 @@ final class GatewayPipeline: GatewaySink {
     }
 
     private let state: Mutex<State>
-    let writer: AuditWriter
-    let logger: Logger
+    package let writer: AuditWriter
+    package let logger: Logger
     /// Told of each violation as it is handed to the writer, with the event time of the
     /// event that revealed it (the bench's latency stage). Called under the pipeline lock.
-    let onFound: (@Sendable (Violation, Int64) -> Void)?
+    package let onFound: (@Sendable (Violation, Int64) -> Void)?
     /// Told of each gateway status change (the daemon stops on a fatal rejection).
-    let onStatus: (@Sendable (GatewayStatus) -> Void)?
+    package let onStatus: (@Sendable (GatewayStatus) -> Void)?
+    /// Rung after each message received and each status change.
+    package let progress = PipelineProgress()
 
     /// - Parameters:
     ///   - engine: the engine, with its policy and initial governance state.
@@ -48,7 +50,7 @@ final class GatewayPipeline: GatewaySink {
     ///   - onFound: see `onFound`.
     ///   - onStatus: see `onStatus`.
     ///   - capture: records every input in the replay format, with the event time judged.
-    init(
+    package init(
         engine: GovernanceEngine, writer: AuditWriter, logger: Logger, capture: sending CaptureRecorder? = nil,
         onFound: (@Sendable (Violation, Int64) -> Void)? = nil, onStatus: (@Sendable (GatewayStatus) -> Void)? = nil
     ) {
@@ -62,7 +64,7 @@ final class GatewayPipeline: GatewaySink {
     }
 
     /// Records a daemon lifecycle fact (start, stop, reconnect, drop) in the store's ledger.
-    func recordDaemonEvent(_ kind: DaemonEvent.Kind, detail: String) {
+    package func recordDaemonEvent(_ kind: DaemonEvent.Kind, detail: String) {
         state.withLock { state in
             _ = writer.enqueue(.daemon(DaemonEvent(at: Self.wallClockMilliseconds(), kind: kind, detail: detail, state: state.engine.state)))
         }
@@ -70,29 +72,30 @@ final class GatewayPipeline: GatewaySink {
 
     /// Sets the event time used for frames without their own (the demo replays capture
     /// times); nil returns to the wall clock.
-    func setReceiveTime(_ time: Int64?) {
+    package func setReceiveTime(_ time: Int64?) {
         state.withLock { $0.receiveTime = time }
     }
 
     /// Messages judged so far (live and resync), and frames refused by the normalizer.
-    var counts: (delivered: Int, refused: Int, resynced: Int) {
+    package var counts: (delivered: Int, refused: Int, resynced: Int) {
         state.withLock { ($0.delivered, $0.refused, $0.resynced) }
     }
 
     /// The normalizer's counters (frames in, malformed, oversized, by kind).
-    var normalizerCounters: NormalizerCounters { state.withLock { $0.normalizer.counters } }
+    package var normalizerCounters: NormalizerCounters { state.withLock { $0.normalizer.counters } }
 
     /// False while another thread holds the pipeline (judging); for the systemd watchdog,
     /// which skips a ping rather than wait.
-    var isResponsive: Bool { state.withLockIfAvailable { _ in true } ?? false }
+    package var isResponsive: Bool { state.withLockIfAvailable { _ in true } ?? false }
 
     /// Whether the engine was last told the MO§ES ledger can be read.
-    var isLedgerReadable: Bool { state.withLock { $0.engine.isLedgerReadable } }
+    package var isLedgerReadable: Bool { state.withLock { $0.engine.isLedgerReadable } }
 
     /// The engine's counters (events, responses, violations by rule).
-    var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
+    package var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
-    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+    package func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        defer { progress.ring() }
         state.withLock { state in
             state.delivered += 1
             if case .resync = delivery.origin { state.resynced += 1 }
@@ -119,7 +122,7 @@ final class GatewayPipeline: GatewaySink {
     /// Judges an event from another source (ledger tail, state watch, demo player).
     ///
     /// - Parameter captured: the input's bytes and source, for `run --capture`.
-    func inject(_ event: GovernanceEvent, captured: (source: CaptureWriter.Source, data: [UInt8])? = nil) {
+    package func inject(_ event: GovernanceEvent, captured: (source: CaptureWriter.Source, data: [UInt8])? = nil) {
         state.withLock { state in
             if let captured { state.capture?.append(captured.source, at: event.at, data: captured.data) }
             judge(event, in: &state)
@@ -130,7 +133,7 @@ final class GatewayPipeline: GatewaySink {
     /// capture, so a replay holds the same audits unverifiable); warns the first time it cannot.
     ///
     /// - Parameter ledgerPath: the ledger waited for; nil when none can help (none configured, legacy).
-    func setLedgerReadable(_ isReadable: Bool, ledgerPath: String?) {
+    package func setLedgerReadable(_ isReadable: Bool, ledgerPath: String?) {
         let at = Self.wallClockMilliseconds()
         let (isFirstWarning, statusToShowAgain) = state.withLock { state in
             let wasReadable = state.engine.isLedgerReadable
@@ -151,14 +154,14 @@ final class GatewayPipeline: GatewaySink {
 
     /// Links the next MO§ES ledger line to the ledger's existing last line (see
     /// `GovernanceEngine.seedLedgerChain(tip:)`).
-    func seedLedgerChain(tip hash: String) {
+    package func seedLedgerChain(tip hash: String) {
         state.withLock { $0.engine.seedLedgerChain(tip: hash) }
     }
 
     /// Resumes what the store recorded before the last stop: the open cycles (see
     /// `GovernanceEngine.resumeCycle(ofConversation:cyclePosition:lastSeen:)`), then each
     /// session's last judged response.
-    func resume(_ activity: JudgedActivity) {
+    package func resume(_ activity: JudgedActivity) {
         state.withLock { state in
             for conversation in activity.conversations {
                 state.engine.resumeCycle(
@@ -173,12 +176,12 @@ final class GatewayPipeline: GatewaySink {
     }
 
     /// Judges from now on with `policy` (a configuration reload); conversation state stays.
-    func setPolicy(_ policy: Policy) {
+    package func setPolicy(_ policy: Policy) {
         state.withLock { $0.engine.policy = policy }
     }
 
     /// Ends judging (open cycles are closed) and commits what is left.
-    func finish() throws {
+    package func finish() throws {
         state.withLock { state in
             state.engine.finish(into: &state.found)
             for audited in state.engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
@@ -191,7 +194,7 @@ final class GatewayPipeline: GatewaySink {
         try writer.flush()
     }
 
-    func statusChanged(_ status: GatewayStatus) {
+    package func statusChanged(_ status: GatewayStatus) {
         state.withLock { $0.lastStatus = status }
         if case let .ready(version, _) = status {
             let isReconnect = state.withLock { state in
@@ -201,6 +204,7 @@ final class GatewayPipeline: GatewaySink {
             if isReconnect { recordDaemonEvent(.reconnect, detail: "gateway connection re-established (protocol \(version))") }
         }
         onStatus?(status)
+        progress.ring()
         switch status {
         case .ready, .stopped: logger.notice("gateway status", metadata: ["gateway.status": "\(status)"])
         // The client logs each failed attempt with its reason, once.
@@ -225,5 +229,5 @@ final class GatewayPipeline: GatewaySink {
         state.found.removeAll(keepingCapacity: true)
     }
 
-    static func wallClockMilliseconds() -> Int64 { WallClock.milliseconds() }
+    package static func wallClockMilliseconds() -> Int64 { WallClock.milliseconds() }
 }

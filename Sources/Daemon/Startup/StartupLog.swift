@@ -6,7 +6,7 @@ import Logging
 /// of the journal instead of as silence or a refused connection later.
 ///
 /// Used once, on the main thread, before any service starts.
-enum StartupLog {
+package enum StartupLog {
     /// The metadata keys of the startup lines.
     enum Key {
         static let configurationFile = "config.file"
@@ -36,13 +36,16 @@ enum StartupLog {
     /// - Parameters:
     ///   - configurationFile: the configuration file loaded, nil when none was (the default
     ///     one did not exist and none was given).
+    ///   - defaultConfigurationFile: the default configuration looked for.
     ///   - settings: the settings in force.
     ///   - hasToken: whether a non-empty token was read.
     ///   - logger: where the lines go.
-    static func log(configurationFile: String?, settings: MosesCoordinator.Run.Settings, hasToken: Bool, to logger: Logger) {
+    package static func log(
+        configurationFile: String?, defaultConfigurationFile: String, settings: DaemonSettings, hasToken: Bool, to logger: Logger
+    ) {
         let source: TokenSource = !hasToken ? .none : settings.tokenFile.map { .file($0) } ?? .environment
         logger.notice("moses-coordinator configuration", metadata: [
-            Key.configurationFile: "\(configurationFile ?? "none (\(ConfigOptions.defaultPath) does not exist; defaults and options)")",
+            Key.configurationFile: "\(configurationFile ?? "none (\(defaultConfigurationFile) does not exist; defaults and options)")",
             StoreLogKey.path: "\(settings.databasePath)",
             Key.ledgerPath: "\(settings.ledgerPath ?? "none")",
             Key.statePath: "\(settings.statePath ?? "none")",

@@ -5,13 +5,13 @@ import MosesFiles
 
 /// Where `run` picks up after a restart: what the store judged last, as the gateway
 /// client's restart resync and the engine's open cycles.
-struct RestartResume {
+package struct RestartResume {
     /// The conversations active before the stop (their cycles are resumed).
-    var activity: JudgedActivity
+    package var activity: JudgedActivity
 
     /// The most responses read for the boundaries: 200,000 rows read backwards by rowid
     /// take well under a second.
-    static let responseLimit = 200_000
+    package static let responseLimit = 200_000
 
     /// Reads the store through a read-only connection of its own (the writer already
     /// migrated the file).
@@ -25,7 +25,7 @@ struct RestartResume {
     ///     responses per conversation re-read give the boundaries (at most `responseLimit`).
     /// - Returns: an empty resume when the store cannot be read; the daemon then starts as
     ///   on a new store (logged: what the gateway sent while it was down is not re-read).
-    static func read(
+    package static func read(
         databasePath: String, windowMs: Int64, conversationLimit: Int, historyLimit: Int, logger: Logger
     ) -> RestartResume {
         do {
@@ -47,7 +47,7 @@ struct RestartResume {
     }
 
     /// Where the ledger tail picks up.
-    var ledgerResume: LedgerTail.ResumePoint? {
+    package var ledgerResume: LedgerTail.ResumePoint? {
         switch activity.ledgerResume {
         case .at(let hash)?: .at(hash: hash)
         case .after(let hash)?: .after(hash: hash)
@@ -57,7 +57,7 @@ struct RestartResume {
 
     /// The client's restart resync: each session's boundary, and each conversation's last
     /// event time for its sessions the store has no response from.
-    var resync: RestartResync {
+    package var resync: RestartResync {
         var resync = RestartResync()
         for conversation in activity.conversations {
             resync.conversations[conversation.conversation] = conversation.lastSeen

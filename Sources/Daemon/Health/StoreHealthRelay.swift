@@ -10,7 +10,7 @@ import Synchronization
 /// The writer exists before the gateway client, so the client is attached later.
 /// `Sendable`: its state sits in a mutex; `storeChanged` comes from the writer thread,
 /// `decorate` from the gateway's.
-final class StoreHealthRelay: Sendable {
+package final class StoreHealthRelay: Sendable {
     private struct State {
         var client: GatewayClient?
         var integrity: StoreIntegrityMonitor?
@@ -21,12 +21,12 @@ final class StoreHealthRelay: Sendable {
     /// Shows a status line (systemd `STATUS=`).
     private let showStatus: @Sendable (String) -> Void
 
-    init(showStatus: @escaping @Sendable (String) -> Void) {
+    package init(showStatus: @escaping @Sendable (String) -> Void) {
         self.showStatus = showStatus
     }
 
     /// Starts relaying to `client` (and applies a failure already reported).
-    func attach(_ client: GatewayClient) {
+    package func attach(_ client: GatewayClient) {
         let isFailing = state.withLock { state in
             state.client = client
             return state.failure != nil
@@ -36,12 +36,12 @@ final class StoreHealthRelay: Sendable {
 
     /// Tells `monitor` of the writer's failures, so a corrupt page met by a batch is
     /// reported at once rather than at the next periodic check.
-    func attach(_ monitor: StoreIntegrityMonitor) {
+    package func attach(_ monitor: StoreIntegrityMonitor) {
         state.withLock { $0.integrity = monitor }
     }
 
     /// The writer's report (writer thread).
-    func storeChanged(_ health: AuditWriter.StoreHealth) {
+    package func storeChanged(_ health: AuditWriter.StoreHealth) {
         let (client, integrity) = state.withLock { state in
             switch health {
             case .writable: state.failure = nil
@@ -53,15 +53,15 @@ final class StoreHealthRelay: Sendable {
         switch health {
         case .writable:
             client?.setReadingPaused(false)
-            showStatus(decorate(client.map { MosesCoordinator.Run.statusLine($0.currentStatus) } ?? "store writable again"))
+            showStatus(decorate(client.map { $0.currentStatus.statusLine } ?? "store writable again"))
         case .failing:
             client?.setReadingPaused(true)
-            showStatus(decorate(client.map { MosesCoordinator.Run.statusLine($0.currentStatus) } ?? "starting"))
+            showStatus(decorate(client.map { $0.currentStatus.statusLine } ?? "starting"))
         }
     }
 
     /// `line` with the store's trouble in front while there is one.
-    func decorate(_ line: String) -> String {
+    package func decorate(_ line: String) -> String {
         guard let failure = state.withLock({ $0.failure }) else { return line }
         return "STORE CANNOT WRITE (\(failure)): holding records, gateway reading paused; \(line)"
     }
