@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSRuntime, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
-// client and server roles) and only AuditStore imports CSQLite.
+// Only LWSRuntime, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
+// CLibWebsockets (lws's client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -45,7 +45,7 @@ let package = Package(
         // The runtime's lws half: the service thread that owns each lws context, its timer and
         // the HTTP write every lws user here shares.
         .target(name: "LWSRuntime", dependencies: ["CLibWebsockets", "Runtime"]),
-        // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
+        // The libwebsockets client of the OpenClaw Gateway.
         .target(
             name: "Gateway",
             dependencies: [
@@ -111,6 +111,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Tools, not the product (as swift-nio keeps NIOPerformanceTester apart from NIOCore).
+        // The embedded OpenClaw gateway (lws server role) for `demo`, `simulate`, the tests
+        // and the live bench.
+        .target(
+            name: "GatewaySimulator",
+            dependencies: [
+                "Gateway",
+                "WireFormats",
+                "CLibWebsockets",
+                "LWSRuntime",
+                "Runtime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stages of `moses-coordinator bench`, a folder for each thing measured.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "AuditStore",
+                "Gateway",
+                "GatewaySimulator",
+                "Daemon",
+                "Runtime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The daemon as a library: the judging pipeline, settings, signals, the services and
         // their group, and the one place that wires them (`run`, `demo` and the bench build it).
         .target(
@@ -133,6 +162,8 @@ let package = Package(
             name: "CoordinatorCLI",
             dependencies: [
                 "Daemon",
+                "Benchmarks",
+                "GatewaySimulator",
                 "Governance",
                 "Configuration",
                 "SystemdNotify",
@@ -164,8 +195,9 @@ let package = Package(
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "LWSRuntime", "CLibWebsockets"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
-        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway", "GatewaySimulator"]),
         .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore", "Runtime"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
@@ -175,7 +207,7 @@ let package = Package(
         .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets", "LWSRuntime", "Runtime"]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "GatewaySimulator", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MetricsEndpointTests",

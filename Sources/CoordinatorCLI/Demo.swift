@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Daemon
 import Gateway
+import GatewaySimulator
 import Governance
 import Logging
 import WireFormats

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 
 /// The `moses-coordinator` command: a governance monitor for multi-agent OpenClaw deployments.
 @main
@@ -15,9 +16,4 @@ struct MosesCoordinator: AsyncParsableCommand {
         CoordinatorLogging.bootstrap()
         await main(nil)
     }
-}
-
-/// The version shown by `--version` and sent as `client.version` to the gateway.
-enum CoordinatorVersion {
-    static let current = "0.1.0"
 }

@@ -97,22 +97,31 @@ import TestSupport
         #expect(counters.failedRecords == 0)
     }
 
-    @Test func theDropPolicyNeverDropsAViolation() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
+    /// A `.drop` writer of one-record batches whose first batch (`response(0)`) is stuck
+    /// on `blocker`'s write lock until the test rolls it back: its queue then holds exactly
+    /// what the test enqueues.
+    static func makeStuckDropWriter(
+        at path: String, queueCapacity: Int, violationReserve: Int
+    ) throws -> (writer: AuditWriter, blocker: Database) {
         _ = try AuditDatabase.openWriter(path: path)
-        // Another connection holds the write lock, so the writer's first batch waits.
         let blocker = try Database(path: path, mode: .writer)
         try blocker.execute(sql: "BEGIN IMMEDIATE")
         var configuration = AuditWriter.Configuration()
         configuration.batchSize = 1
-        configuration.queueCapacity = 2
-        configuration.violationReserve = 3
+        configuration.queueCapacity = queueCapacity
+        configuration.violationReserve = violationReserve
         configuration.overflowPolicy = .drop
         configuration.busyTimeoutMs = 60_000
         let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        #expect(writer.enqueue(Self.response(0)) == .accepted)
+        #expect(writer.enqueue(response(0)) == .accepted)
         #expect(waitUntil { writer.queueDepth == 0 })  // taken into the stuck batch
+        return (writer, blocker)
+    }
+
+    @Test func theDropPolicyNeverDropsAViolation() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let (writer, blocker) = try Self.makeStuckDropWriter(at: path, queueCapacity: 2, violationReserve: 3)
         #expect(writer.enqueue(Self.response(1)) == .accepted)
         #expect(writer.enqueue(Self.response(2)) == .accepted)
         #expect(writer.enqueue(Self.response(3)) == .dropped)

@@ -4,6 +4,7 @@ import Glibc
 import AuditStore
 import Daemon
 import Gateway
+import GatewaySimulator
 import Logging
 import Testing
 import TestSupport

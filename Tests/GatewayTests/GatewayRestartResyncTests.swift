@@ -1,6 +1,7 @@
 import Crypto
 import Testing
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// The daemon restarted: the sessions active before its stop are re-read from

@@ -1,5 +1,6 @@
 import Testing
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// What the client does with the stream: fragments, limits, garbage, silence.

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Crypto
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// Collects what the client hands its sink.

@@ -18,7 +18,9 @@ import WireFormats
         try Fixtures.store(violations, at: path, channels: [.exec])
         let worker = try DeliveryWorker(
             path: path, configuration: Fixtures.fastConfiguration(execProgram: program), logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 3 })
         worker.stop()
         #expect(Fixtures.contents(of: output) == violations.map { $0.jsonLine + "\n" }.joined())

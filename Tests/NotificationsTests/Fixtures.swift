@@ -29,6 +29,12 @@ enum Fixtures {
         try writer.close()
     }
 
+    /// The store's one writer on `path`, for a delivery worker to write its outcomes
+    /// through; close it after the worker stops.
+    static func writer(at path: String) throws -> AuditWriter {
+        try AuditWriter(path: path, logger: logger)
+    }
+
     /// A worker configuration with a fast retry schedule for tests.
     static func fastConfiguration(webhookURL: String? = nil, execProgram: String? = nil, windowMs: Int64 = 0)
         -> DeliveryWorker.Configuration {

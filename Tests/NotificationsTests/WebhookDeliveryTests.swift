@@ -22,7 +22,9 @@ import WireFormats
 
         let configuration = Fixtures.fastConfiguration(webhookURL: receiver.url)
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { receiver.requests.count >= 3 })
         worker.stop()
         // While down, only the head of the channel was tried: order holds.
@@ -35,7 +37,7 @@ import WireFormats
         let second = (6...8).map { Fixtures.violation($0) }
         try Fixtures.store(second, at: path, channels: [.webhook])
         let restarted = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        restarted.start()
+        try restarted.start(writingThrough: writer)
         #expect(waitUntil { restarted.outboxCounts.delivered == 8 })
         restarted.stop()
 
@@ -64,7 +66,9 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: url)
         configuration.maxAttempts = 3
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -88,7 +92,9 @@ import WireFormats
         configuration.webhookTimeoutMs = 300
         configuration.maxAttempts = 1
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -160,7 +166,9 @@ import WireFormats
         try Fixtures.store([Fixtures.violation(1)], at: path, channels: [.webhook, .exec])
         let worker = try DeliveryWorker(
             path: path, configuration: Fixtures.fastConfiguration(execProgram: program), logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 && worker.outboxCounts.delivered == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -181,7 +189,9 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
         configuration.caFilePath = receiver.certificatePath
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 2 })
         worker.stop()
         #expect(receiver.bodies == violations.map { $0.jsonLine + "\n" })
@@ -216,7 +226,9 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
         configuration.maxAttempts = 2
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         #expect(receiver.bodies.isEmpty)

@@ -19,7 +19,9 @@ import WireFormats
         configuration.webhookTimeoutMs = 30_000
         try Fixtures.store([Fixtures.violation(0)], at: path, channels: [.webhook])
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         defer { worker.stop() }
 
         let started = ContinuousClock.now

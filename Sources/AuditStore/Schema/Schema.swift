@@ -247,7 +247,7 @@ package enum Schema {
 
     // MARK: Statements
 
-    static let insertViolation = """
+    package static let insertViolation = """
         INSERT INTO violations (ts, conversation, session_key, agent_id, role, rule, expected, actual,
             detail, run_id, mode, posture, governance_role, recorded_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -334,7 +334,7 @@ package enum Schema {
         """
 
     /// The last-hour-for-one-conversation question (bench and the plan test).
-    static let violationsForConversationSince = """
+    package static let violationsForConversationSince = """
         SELECT id, ts, agent_id, rule, detail FROM violations
         WHERE conversation = ? AND ts >= ? ORDER BY ts
         """

@@ -24,6 +24,8 @@ package enum AuditRecord: Sendable, Equatable {
     /// changes, delivered notifications) recorded before `before` (ms). Violations and the
     /// hash-chained ledger are never pruned.
     case prune(before: Int64)
+    /// The delivery worker's outbox bookkeeping (see `AuditWriter.write(_:)`).
+    case outbox(OutboxUpdate)
 
     /// True for a violation: the one kind of record the writer never drops (overflow, a full
     /// hold) and spools when the store cannot take it at stop. Every other kind is an
@@ -31,6 +33,15 @@ package enum AuditRecord: Sendable, Equatable {
     package var isViolation: Bool {
         if case .violation = self { return true }
         return false
+    }
+
+    /// True for the records the overflow policy never drops: violations, and outbox
+    /// bookkeeping (dropping a `delivered` would notify the operator twice).
+    package var isNeverDropped: Bool {
+        switch self {
+        case .violation, .outbox: true
+        default: false
+        }
     }
 }
 

@@ -49,8 +49,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// Records the queue holds before the overflow policy applies.
         package var queueCapacity = 65_536
         package var overflowPolicy = OverflowPolicy.block
-        /// Places past `queueCapacity` that only violations may take, so that a queue full of
-        /// observations never makes a violation wait or drop.
+        /// Places past `queueCapacity` that only violations (and outbox updates) may take, so
+        /// that a queue full of observations never makes a violation wait or drop.
         package var violationReserve = 4_096
         /// Quick attempts per batch before the store is reported failing and the batch held.
         package var maxAttempts = 5
@@ -129,6 +129,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// How long the last committed batch took (retries included), in microseconds: a
         /// gauge, so not among `named` (which the store keeps as monotonic counters).
         package var lastBatchMicroseconds: UInt64 = 0
+
+        package init() {}
 
         /// Under their metric names.
         package var named: [(name: String, value: UInt64)] {
@@ -288,14 +290,14 @@ package final class AuditWriter: @unchecked Sendable {
     /// Hands one record to the writer.
     ///
     /// When the queue holds `queueCapacity` records, an observation waits (`.block`) or is
-    /// dropped (`.drop`); a violation takes a place of the violation reserve, and waits only
-    /// when that is full too.
+    /// dropped (`.drop`); a violation (or an outbox update) takes a place of the violation
+    /// reserve, and waits only when that is full too.
     package func enqueue(_ record: AuditRecord) -> EnqueueResult {
         lock.lock()
         defer { lock.unlock() }
-        let isViolation = record.isViolation
-        while !isClosing && (isViolation ? queue.isFull : queue.count >= configuration.queueCapacity) {
-            guard isViolation || configuration.overflowPolicy == .block else {
+        let isNeverDropped = record.isNeverDropped
+        while !isClosing && (isNeverDropped ? queue.isFull : queue.count >= configuration.queueCapacity) {
+            guard isNeverDropped || configuration.overflowPolicy == .block else {
                 state.dropped += 1
                 if !hasLoggedDrop {
                     hasLoggedDrop = true

@@ -129,7 +129,8 @@ package struct DaemonBuilder {
 
     /// The services in start order; the group stops them in reverse, which is the daemon's
     /// stop order: stop reading (client, watcher), record the stop and judge what is left,
-    /// commit it (the writer's close), then stop delivering and serving metrics.
+    /// stop delivering (outcomes go through the writer), commit (the writer's close), then
+    /// stop serving metrics.
     private func services(
         parts: Daemon.Parts, metrics: MetricsServer?, ledgerResume: LedgerTail.ResumePoint?, pipelineBox: PipelineBox
     ) -> [any Service] {
@@ -143,9 +144,6 @@ package struct DaemonBuilder {
                 logger.notice("serving metrics", metadata: ["metrics.port": "\(port)"])
             }, stop: { metrics.stop() }))
         }
-        if let delivery = parts.delivery {
-            services.append(ClosureService("delivery worker", start: { delivery.start() }, stop: { delivery.stop() }))
-        }
         services.append(ClosureService(Daemon.writerServiceName, stop: {
             do {
                 try parts.writer.close()
@@ -154,6 +152,10 @@ package struct DaemonBuilder {
                 throw error
             }
         }))
+        // The worker writes its outcomes through the writer: it starts after it and stops before.
+        if let delivery = parts.delivery {
+            services.append(ClosureService("delivery worker", start: { try delivery.start(writingThrough: parts.writer) }, stop: { delivery.stop() }))
+        }
         services.append(ClosureService("pipeline", start: {
             parts.pipeline.recordDaemonEvent(.start, detail: "moses-coordinator \(version) watching \(RedactedURL(settings.gatewayURL))")
         }, stop: {

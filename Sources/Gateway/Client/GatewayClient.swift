@@ -146,18 +146,17 @@ package final class GatewayClient: Sendable {
 }
 
 /// Log metadata keys of the gateway target, in one place.
-enum GatewayLogKey {
+package enum GatewayLogKey {
     static let url = "gateway.url"
-    static let error = "error"
+    package static let error = "error"
     static let attempt = "gateway.attempt"
     static let delay = "gateway.retry_ms"
     static let requestID = "gateway.pairing.request_id"
     static let command = "gateway.operator_command"
     static let sessionKey = "session.key"
     static let sessions = "gateway.sessions"
-    static let reason = "gateway.reason"
+    package static let reason = "gateway.reason"
     static let protocolVersion = "gateway.protocol"
     static let scopes = "gateway.scopes"
     static let size = "frame.size"
-    static let port = "simulator.port"
 }

@@ -9,14 +9,14 @@
 /// frame fuzz target.
 package struct FramePeek {
     /// A byte range of the scanned frame.
-    struct Field {
+    package struct Field {
         var start: Int
         var end: Int
     }
 
     var type: Field?
     var event: Field?
-    var id: Field?
+    package var id: Field?
     var ok: Bool?
     var runID: Field?
     /// `payload.seq` when it is a whole number in `sequenceRange`.
@@ -41,7 +41,7 @@ package struct FramePeek {
     }
 
     /// The text of a field.
-    func string(_ field: Field?) -> String? {
+    package func string(_ field: Field?) -> String? {
         guard let field else { return nil }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
     }
@@ -63,7 +63,7 @@ package struct FramePeek {
 
     var isEvent: Bool { field(type, is: "event") }
     var isResponse: Bool { field(type, is: "res") }
-    var isRequest: Bool { field(type, is: "req") }
+    package var isRequest: Bool { field(type, is: "req") }
 
     private struct Scanner {
         let bytes: UnsafeRawBufferPointer

@@ -8,7 +8,7 @@ import Synchronization
 /// Process-wide lws log routing: errors and warnings only, into the swift-log logger of
 /// the most recently started client or simulator (lws's own notices, one per context,
 /// would drown the daemon's log). lws has one log sink per process, hence the global.
-enum LWSLogging {
+package enum LWSLogging {
     /// The logger lws lines go to; set before each context is created.
     static let logger = Mutex<Logger?>(nil)
 
@@ -21,7 +21,7 @@ enum LWSLogging {
     }()
 
     /// Routes lws's log lines to `logger` from now on.
-    static func configure(_ logger: Logger) {
+    package static func configure(_ logger: Logger) {
         self.logger.withLock { $0 = logger }
         _ = configured
     }

@@ -1,3 +1,4 @@
+import Benchmarks
 import Governance
 import Testing
 import WireFormats

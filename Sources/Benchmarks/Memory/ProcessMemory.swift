@@ -3,15 +3,15 @@ import Glibc
 #endif
 
 /// The process's resident memory, read from `/proc/self/status` (Linux).
-enum ProcessMemory {
+package enum ProcessMemory {
     /// Current resident set size in bytes (`VmRSS`), or nil where /proc is unavailable.
-    static var residentBytes: Int? { field("VmRSS:") }
+    package static var residentBytes: Int? { field("VmRSS:") }
     /// Peak resident set size in bytes (`VmHWM`).
-    static var peakResidentBytes: Int? { field("VmHWM:") }
+    package static var peakResidentBytes: Int? { field("VmHWM:") }
 
     /// Starts the peak (`VmHWM`) over from the current size: "5" to /proc/self/clear_refs
     /// (Linux 4.0 and later), so a stage's peak is its own.
-    static func resetPeak() {
+    package static func resetPeak() {
         guard let file = fopen("/proc/self/clear_refs", "we") else { return }
         fputs("5", file)
         fclose(file)

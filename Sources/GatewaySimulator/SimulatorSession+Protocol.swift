@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import CLibWebsockets
+import Gateway
 import Logging
 import WireFormats
 

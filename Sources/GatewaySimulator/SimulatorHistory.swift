@@ -1,4 +1,5 @@
 import Synchronization
+import Gateway
 
 /// What the simulated gateway has "committed to transcripts": the rows `chat.history`
 /// returns and the sessions `sessions.list` names. Shared by reference so that a

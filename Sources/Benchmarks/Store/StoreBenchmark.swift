@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import AuditStore
 import Governance
 import Logging
 import Runtime

@@ -1,3 +1,4 @@
+import Gateway
 import LWSRuntime
 import Logging
 import Synchronization

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AuditStore
+import Benchmarks
 import Daemon
 import Governance
 import Logging
@@ -13,9 +14,9 @@ import WireFormats
 /// files watcher and its tail, the pipeline, the engine, the audit writer into a store on
 /// disk) fed a long ledger, and one huge append. Each runs in a process of its own, so its
 /// resident memory is its own and not pages another stage freed (`bench --stage`).
-enum LedgerMemoryBenchmark {
+package enum LedgerMemoryBenchmark {
     /// The stages `bench --stage` runs.
-    enum Stage: String {
+    package enum Stage: String {
         case ledgerLines = "ledger-lines"
         case ledgerAppend = "ledger-append"
         case ledgerAppendWithoutStore = "ledger-append-without-store"
@@ -23,7 +24,7 @@ enum LedgerMemoryBenchmark {
 
     /// Runs `bench --stage <stage> …` as a child of this process and waits for it; its
     /// output goes straight to ours.
-    static func runInChildProcess(_ stage: Stage, arguments: [String]) {
+    package static func runInChildProcess(_ stage: Stage, arguments: [String]) {
         let all = ["moses-coordinator", "bench", "--stage", stage.rawValue] + arguments
         let pointers: [UnsafeMutablePointer<CChar>?] = all.map { strdup($0) } + [nil]
         defer { for pointer in pointers { free(pointer) } }
@@ -42,7 +43,7 @@ enum LedgerMemoryBenchmark {
 
     /// Appends `lines` lines in appends of `linesPerAppend`, each judged before the next;
     /// prints resident memory over idle as it goes.
-    static func runLines(_ lines: Int, linesPerAppend: Int = 1_000) throws {
+    package static func runLines(_ lines: Int, linesPerAppend: Int = 1_000) throws {
         let daemon = try LedgerDaemonPath()
         defer { daemon.close() }
         let idle = ProcessMemory.residentBytes ?? 0
@@ -71,7 +72,7 @@ enum LedgerMemoryBenchmark {
 
     /// One append of `megabytes` MB of ledger lines, made beforehand in another file and
     /// copied onto the watched ledger in one burst.
-    static func runAppend(megabytes target: Int) throws {
+    package static func runAppend(megabytes target: Int) throws {
         let daemon = try LedgerDaemonPath()
         defer { daemon.close() }
         let source = daemon.directory + "/source.jsonl"
@@ -91,7 +92,7 @@ enum LedgerMemoryBenchmark {
 
     /// The same append read by the tail and judged by the engine alone, no store: what the
     /// ledger path itself holds, apart from the writer's page cache and queue.
-    static func runAppendWithoutStore(megabytes target: Int) throws {
+    package static func runAppendWithoutStore(megabytes target: Int) throws {
         var template = Array("/tmp/moses-bench-ledger-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw BenchError(reason: "cannot make a temporary directory")

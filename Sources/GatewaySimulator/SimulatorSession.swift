@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLibWebsockets
+import Gateway
 import LWSRuntime
 import Logging
 import Runtime
@@ -139,7 +140,7 @@ final class SimulatorSession {
                 }
                 let port = Int(lws_get_vhost_listen_port(vhost))
                 simulator.observed.withLock { $0.port = port }
-                logger.debug("gateway simulator listening", metadata: [GatewayLogKey.port: "\(port)"])
+                logger.debug("gateway simulator listening", metadata: [SimulatorLogKey.port: "\(port)"])
                 tickTimer.schedule(on: context, afterMicroseconds: Int64(configuration.tickIntervalMs) * 1000)
             },
             stopping: { _ in

@@ -1,4 +1,5 @@
 import WireFormats
+import Gateway
 
 /// One step of a simulator scenario. A scenario file is JSON Lines, one object per line:
 ///

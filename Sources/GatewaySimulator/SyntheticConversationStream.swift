@@ -1,4 +1,6 @@
+import Gateway
 import Runtime
+
 /// An endless, realistic stream of OpenClaw event frames for load tests: conversations in
 /// which Primary, Secondary and Observer each run (lifecycle start, assistant deltas, a
 /// tool call, the final answer, lifecycle end) with per-run `seq` numbering, so a client

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Governance
+import WireFormats
 
 /// Inputs and the baseline for `moses-coordinator bench`: a deterministic, realistic capture
 /// and a bare byte scan of it to compare the full parse path against.

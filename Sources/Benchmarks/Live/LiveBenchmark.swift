@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AuditStore
+import Benchmarks
 import Daemon
 import Gateway
 import Governance
@@ -11,11 +12,11 @@ import Synchronization
 
 /// The live stages of `bench`: the embedded gateway simulator blasts a realistic
 /// multi-agent stream at the lws client over loopback, sender and client on this machine.
-enum LiveBenchmark {
+package enum LiveBenchmark {
     /// Prints the transport ceiling (a client that only counts frames), the client path
     /// (peek, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
     /// store, everything durable at the end) in the same run.
-    static func run(events: Int) {
+    package static func run(events: Int) {
         guard events > 0 else { return }
         do {
             let ceiling = try GatewayLiveBenchmark.run(frames: events, sink: nil)

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Gateway
+import GatewaySimulator
 import Logging
 import Runtime
 import WireFormats
