@@ -36,14 +36,15 @@ extension SimulatorSession {
     }
 
     func handleConnect(_ message: UnsafeRawBufferPointer, from connection: Connection, nonce: String, ts: Int64) {
-        guard let peek = FramePeek(message), peek.isRequest else {
+        let bytes = FrameBytes(message)
+        guard let frame = try? FrameScanner.scan(message), bytes.string(frame.type, equals: "req") else {
             // A non-request first frame (e.g. the seed's {"type":"subscribe"}): no answer, 1008.
             simulator.observed.withLock { $0.rejections.append("invalid request frame") }
             close(connection, code: 1008)
             return
         }
-        let id = peek.string(peek.id) ?? ""
-        guard peek.string(peek.id).map({ _ in true }) == true,
+        let id = frame.id.kind == .string ? bytes.decodedString(frame.id) : ""
+        guard frame.id.kind == .string,
               let request = try? JSONDecoder().decode(ConnectRequest.self, from: Data(message)),
               request.method == "connect"
         else {

@@ -18,6 +18,7 @@ import Testing
         let received = try #require(harness.sink.messages.first { $0.text.contains("run-frag") })
         #expect(received.text.contains(long))
         #expect(OpaqueJSON.decode(Array(received.text.utf8)) == OpaqueJSON.decode(Array(frame.utf8)))
+        #expect(received.isScanOfMessage, "the client hands on its scan of the reassembled frame")
         #expect(harness.client.counters.snapshot.malformed == 0)
     }
 

@@ -101,6 +101,6 @@ package enum GatewayLiveBenchmark {
     }
 
     private struct NullSink: GatewaySink {
-        func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {}
+        func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {}
     }
 }

@@ -9,12 +9,13 @@ import Governance
 import Logging
 import Runtime
 import Synchronization
+import WireFormats
 
 /// The live stages of `bench`: the embedded gateway simulator blasts a realistic
 /// multi-agent stream at the lws client over loopback, sender and client on this machine.
 package enum LiveBenchmark {
     /// Prints the transport ceiling (a client that only counts frames), the client path
-    /// (peek, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
+    /// (the one scan, per-run seq, dedupe, a counting sink) and the full path (normalize, judge,
     /// store, everything durable at the end) in the same run.
     package static func run(events: Int) {
         guard events > 0 else { return }
@@ -23,7 +24,7 @@ package enum LiveBenchmark {
             print(line("live transport ceiling (count only)", ceiling))
             let sink = CountingSink()
             let clientPath = try GatewayLiveBenchmark.run(frames: events, sink: sink)
-            print(line("live client path (peek, seq, dedupe)", clientPath) + ", " + percent(clientPath, of: ceiling))
+            print(line("live client path (scan, seq, dedupe)", clientPath) + ", " + percent(clientPath, of: ceiling))
             try runFullPath(events: events, ceiling: ceiling)
             try runLatency(framesPerSecond: 50_000, seconds: 10)
             try runLatency(framesPerSecond: 50_000, seconds: 10, batchIntervalMs: 10)
@@ -142,7 +143,7 @@ package enum LiveBenchmark {
     final class CountingSink: GatewaySink {
         private let delivered = Atomic<Int>(0)
         var count: Int { delivered.load(ordering: .relaxed) }
-        func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+        func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
             delivered.wrappingAdd(1, ordering: .relaxed)
         }
     }

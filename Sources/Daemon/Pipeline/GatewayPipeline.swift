@@ -94,7 +94,7 @@ package final class GatewayPipeline: GatewaySink {
     /// The engine's counters (events, responses, violations by rule).
     package var engineCounters: EngineCounters { state.withLock { $0.engine.counters } }
 
-    package func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+    package func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
         defer { progress.ring() }
         state.withLock { state in
             state.delivered += 1
@@ -102,7 +102,7 @@ package final class GatewayPipeline: GatewaySink {
             let event: GovernanceEvent
             let receivedAt = state.receiveTime ?? Self.wallClockMilliseconds()
             do {
-                event = try state.normalizer.normalize(message, receivedAt: receivedAt)
+                event = try state.normalizer.normalize(scanned: frame, in: message, receivedAt: receivedAt)
             } catch {
                 if state.capture != nil { state.capture?.append(.gateway, at: receivedAt, data: Array(message)) }
                 state.refused += 1

@@ -104,7 +104,7 @@ final class ClientSession {
     var restartBatch: [RestartRow] = []
     /// Live messages received while a restart resync is pending: handed on after its rows,
     /// so that nothing live is judged before the downtime it follows.
-    var restartHeldLive: [[UInt8]] = []
+    var restartHeldLive: [(bytes: [UInt8], frame: ScannedFrame)] = []
 
     /// A history row waiting in `restartBatch`.
     struct RestartRow {
