@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSSupport, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
+// Only LWSRuntime, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
 // CLibWebsockets (lws's client and server roles) and only AuditStore imports CSQLite.
 let package = Package(
     name: "moses-coordinator",
@@ -39,15 +39,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // What every libwebsockets user here shares (the service-thread timer).
-        .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
+        // The runtime layer, one of each: the thread helper, the condition lock, the wall clock
+        // and the host:port parser. Glibc only, so the store need not link lws.
+        .target(name: "Runtime"),
+        // The runtime's lws half: the service thread that owns each lws context, its timer and
+        // the HTTP write every lws user here shares.
+        .target(name: "LWSRuntime", dependencies: ["CLibWebsockets", "Runtime"]),
         // The libwebsockets client of the OpenClaw Gateway.
         .target(
             name: "Gateway",
             dependencies: [
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -57,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -76,7 +83,7 @@ let package = Package(
         // The MO§ES files on this host: the audit ledger tail and the state.json watch.
         .target(
             name: "MosesFiles",
-            dependencies: ["Governance", "WireFormats", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Governance", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         // The notifier: delivers the store's outbox to the webhook (lws's HTTP client role) and
         // exec channels. It imports CLibWebsockets because issue 5 asks for no new HTTP
@@ -88,7 +95,8 @@ let package = Package(
                 "Configuration",
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,7 +106,8 @@ let package = Package(
             name: "MetricsEndpoint",
             dependencies: [
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -111,7 +120,8 @@ let package = Package(
                 "Gateway",
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -125,6 +135,7 @@ let package = Package(
                 "Gateway",
                 "GatewaySimulator",
                 "Daemon",
+                "Runtime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -143,6 +154,7 @@ let package = Package(
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -159,6 +171,7 @@ let package = Package(
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,9 +193,10 @@ let package = Package(
         // Helpers shared by the test targets (real temporary files).
         .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "LWSRuntime", "CLibWebsockets"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
         .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway", "GatewaySimulator"]),
-        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore", "Runtime"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
@@ -190,10 +204,10 @@ let package = Package(
         ),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets", "LWSRuntime", "Runtime"]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "GatewaySimulator", "WireFormats", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "GatewaySimulator", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MetricsEndpointTests",

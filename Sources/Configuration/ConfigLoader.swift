@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Governance
+import Runtime
 import Yams
 
 /// The outcome of loading one configuration: the configuration when there is no error,
@@ -675,31 +676,27 @@ private final class SchemaReader {
 
     struct AddressProblem: Error { var text: String }
 
-    /// Splits `host:port` (`[v6]:port` for IPv6).
+    /// Splits `host:port` (`[v6]:port` for IPv6) with `HostPort`, wording its problems for
+    /// the configuration's diagnostics.
     static func parseHostPort(_ text: String, portRequired: Bool = true) -> Result<(String, Int?), AddressProblem> {
-        var host = Substring(text)
-        var portText: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return .failure(AddressProblem(text: "unclosed [ in \(text)")) }
-            host = text[text.index(after: text.startIndex)..<close]
-            let after = text[text.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
-                return .failure(AddressProblem(text: "expected :port after ] in \(text)"))
-            }
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        if host.isEmpty { return .failure(AddressProblem(text: "no host in \"\(text)\"")) }
-        guard let portText else {
-            return portRequired ? .failure(AddressProblem(text: "expected host:port, e.g. 127.0.0.1:9464")) : .success((String(host), nil))
-        }
         // A listening address may ask for port 0: any free port, which the daemon logs.
         let lowest = portRequired ? 0 : 1
-        guard let port = Int(portText), (lowest...65_535).contains(port) else {
-            return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in \(lowest)…65535"))
+        let parsed: HostPort
+        do {
+            parsed = try HostPort(parsing: Substring(text), allowsPortZero: portRequired)
+        } catch {
+            switch error {
+            case .unclosedBracket: return .failure(AddressProblem(text: "unclosed [ in \(text)"))
+            case .junkAfterBracket: return .failure(AddressProblem(text: "expected :port after ] in \(text)"))
+            case .noHost: return .failure(AddressProblem(text: "no host in \"\(text)\""))
+            case .badPort(let portText):
+                return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in \(lowest)…65535"))
+            }
         }
-        return .success((String(host), port))
+        if parsed.port == nil && portRequired {
+            return .failure(AddressProblem(text: "expected host:port, e.g. 127.0.0.1:9464"))
+        }
+        return .success((parsed.host, parsed.port))
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -1,4 +1,5 @@
 import Gateway
+import LWSRuntime
 import Logging
 import Synchronization
 import WireFormats
@@ -90,13 +91,13 @@ package final class GatewaySimulator: Sendable {
     /// - Throws: `GatewayError.contextCreationFailed` when it cannot listen.
     @discardableResult
     package func start() throws(GatewayError) -> Int {
-        thread.start { [self] in
+        thread.start(name: "moses-simulator") { [self] in
             let session = SimulatorSession(simulator: self)
             session.run()
         }
         // The service thread reports the bound port or a failure within milliseconds.
-        let deadline = monotonicMicroseconds() + 10_000_000
-        while monotonicMicroseconds() < deadline {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
             let (port, failure) = observed.withLock { ($0.port, $0.startFailure) }
             if let port { return port }
             if let failure { throw .contextCreationFailed(failure) }

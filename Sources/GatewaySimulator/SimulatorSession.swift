@@ -3,8 +3,9 @@ import Glibc
 #endif
 import CLibWebsockets
 import Gateway
-import LWSSupport
+import LWSRuntime
 import Logging
+import Runtime
 import WireFormats
 
 /// The simulator's state on its service thread: the listening context, each client
@@ -30,9 +31,9 @@ final class SimulatorSession {
         var blastRemaining = 0
         var stream: SyntheticConversationStream?
         var streamRemaining = 0
-        /// Pacing: frames per second, the start time (µs) and frames sent since.
+        /// Pacing: frames per second, the start time and frames sent since.
         var streamRate: Int?
-        var streamStartedAt: Int64 = 0
+        var streamStartedAt = ContinuousClock.now
         var streamSent = 0
 
         init(wsi: OpaquePointer, nonce: String, ts: Int64) {
@@ -83,9 +84,9 @@ final class SimulatorSession {
     /// Microseconds until a paced stream's next frame is due; nil when it is due now.
     func pacingDelay(_ connection: Connection) -> Int64? {
         guard let rate = connection.streamRate, rate > 0 else { return nil }
-        let dueAt = connection.streamStartedAt + Int64(connection.streamSent) * 1_000_000 / Int64(rate)
-        let now = monotonicMicroseconds()
-        return dueAt > now ? dueAt - now : nil
+        let dueAt = connection.streamStartedAt + .microseconds(Int64(connection.streamSent) * 1_000_000 / Int64(rate))
+        let wait = ContinuousClock.now.duration(to: dueAt)
+        return wait > .zero ? max(1, wait.wholeMicroseconds) : nil
     }
 
     static let protocolName = "openclaw-gateway"
@@ -128,27 +129,30 @@ final class SimulatorSession {
             info.ssl_cert_filepath = UnsafePointer(certificateCopy)
             info.ssl_private_key_filepath = UnsafePointer(keyCopy)
         }
-        guard let context = lws_create_context(&info),
-              let vhost = lws_get_vhost_by_name(context, "default")
-        else {
+        let isCreated = simulator.thread.runContext(
+            &info,
+            started: { context in
+                self.context = context
+                guard let vhost = lws_get_vhost_by_name(context, "default") else {
+                    simulator.observed.withLock { $0.startFailure = "cannot listen on 127.0.0.1:\(configuration.port)" }
+                    simulator.thread.requestStop()
+                    return
+                }
+                let port = Int(lws_get_vhost_listen_port(vhost))
+                simulator.observed.withLock { $0.port = port }
+                logger.debug("gateway simulator listening", metadata: [SimulatorLogKey.port: "\(port)"])
+                tickTimer.schedule(on: context, afterMicroseconds: Int64(configuration.tickIntervalMs) * 1000)
+            },
+            stopping: { _ in
+                stepTimer.cancel()
+                tickTimer.cancel()
+                paceTimer.cancel()
+                connections.removeAll()
+            })
+        guard isCreated else {
             simulator.observed.withLock { $0.startFailure = "cannot listen on 127.0.0.1:\(configuration.port)" }
             return
         }
-        self.context = context
-        simulator.thread.publish(context)
-        let port = Int(lws_get_vhost_listen_port(vhost))
-        simulator.observed.withLock { $0.port = port }
-        logger.debug("gateway simulator listening", metadata: [SimulatorLogKey.port: "\(port)"])
-        tickTimer.schedule(on: context, afterMicroseconds: Int64(configuration.tickIntervalMs) * 1000)
-        while !simulator.thread.isStopRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-        stepTimer.cancel()
-        tickTimer.cancel()
-        paceTimer.cancel()
-        simulator.thread.unpublish()
-        connections.removeAll()
-        lws_context_destroy(context)
         self.context = nil
         simulator.observed.withLock { $0.readyClients = 0 }
     }
@@ -158,7 +162,7 @@ final class SimulatorSession {
     func established(_ wsi: OpaquePointer) {
         nonceCounter += 1
         let nonce = "nonce-\(nonceCounter)-\(UInt64.random(in: 0...UInt64.max))"
-        let ts = wallClockMilliseconds()
+        let ts = WallClock.milliseconds()
         let connection = Connection(wsi: wsi, nonce: nonce, ts: ts)
         connections[wsi] = connection
         if configuration.isLegacy {
@@ -284,7 +288,7 @@ final class SimulatorSession {
     func tick() {
         guard let context else { return }
         if isTicking {
-            let frame = #"{"type":"event","event":"tick","payload":{"ts":\#(wallClockMilliseconds())}}"#
+            let frame = #"{"type":"event","event":"tick","payload":{"ts":\#(WallClock.milliseconds())}}"#
             broadcast(Array(frame.utf8), observersOnly: false)
         }
         tickTimer.schedule(on: context, afterMicroseconds: Int64(configuration.tickIntervalMs) * 1000)
@@ -303,7 +307,7 @@ final class SimulatorSession {
                     connection.stream = stream
                     connection.streamRemaining = count
                     connection.streamRate = rate
-                    connection.streamStartedAt = monotonicMicroseconds()
+                    connection.streamStartedAt = .now
                     connection.streamSent = 0
                     lws_callback_on_writable(connection.wsi)
                 }

@@ -1,4 +1,5 @@
 import Gateway
+import Runtime
 
 /// An endless, realistic stream of OpenClaw event frames for load tests: conversations in
 /// which Primary, Secondary and Observer each run (lifecycle start, assistant deltas, a
@@ -35,7 +36,7 @@ package struct SyntheticConversationStream: Sendable {
         output.removeAll(keepingCapacity: true)
         let roleName = Self.roles[roleIndex]
         let seq = Int64(step + 1)
-        ts = stampsWallClock ? wallClockMilliseconds() : ts + 3
+        ts = stampsWallClock ? WallClock.milliseconds() : ts + 3
         let last = stepsThisRun - 1
         func text(_ piece: StaticString) {
             output.append(contentsOf: UnsafeRawBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))

@@ -4,6 +4,7 @@ import Glibc
 import AuditStore
 import Configuration
 import Logging
+import Runtime
 import Synchronization
 import WireFormats
 
@@ -107,7 +108,7 @@ package final class DeliveryWorker: @unchecked Sendable {
     private struct Shared {
         var counters = Counters()
         var outboxCounts = OutboxCounts()
-        var thread: pthread_t?
+        var thread: NamedThread?
     }
 
     private let path: String
@@ -156,12 +157,9 @@ package final class DeliveryWorker: @unchecked Sendable {
     /// Starts the worker thread, once `start(writingThrough:)` has handed it the outbox and
     /// the writer.
     package func start() {
-        // The thread holds a retain on `self` until `run()` returns; `stop()` joins it.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let code = pthread_create(&handle, nil, deliveryWorkerThreadMain, context)
-        precondition(code == 0, "pthread_create failed: \(code)")
-        shared.withLock { $0.thread = handle }
+        // The thread holds `self` until `run()` returns; `stop()` joins it.
+        let thread = NamedThread.start(name: "moses-notify") { [self] in run() }
+        shared.withLock { $0.thread = thread }
         logger.notice("notifications started", metadata: [
             NotifyLogKey.channels: "\(configuration.channels.map(\.rawValue).joined(separator: ","))",
         ])
@@ -176,11 +174,11 @@ package final class DeliveryWorker: @unchecked Sendable {
         isStopRequested.store(true, ordering: .releasing)
         webhook.cancel()
         doorbell.ring()
-        let thread: pthread_t? = shared.withLock { state in
+        let thread: NamedThread? = shared.withLock { state in
             defer { state.thread = nil }
             return state.thread
         }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
     }
 
     /// A snapshot of the worker's counters.
@@ -313,14 +311,6 @@ package final class DeliveryWorker: @unchecked Sendable {
             .init("last_at", .number(String(group.lastAt))),
         ]).pythonJSONString(.canonical)
     }
-}
-
-/// The worker thread's entry point: a plain global function; the context is the
-/// `DeliveryWorker`, retained by `start()` and released here when `run()` returns.
-private func deliveryWorkerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let worker = Unmanaged<DeliveryWorker>.fromOpaque(context!).takeRetainedValue()
-    worker.run()
-    return nil
 }
 
 /// The notifier's log metadata keys.

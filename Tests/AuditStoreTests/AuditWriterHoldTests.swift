@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Governance
+import Runtime
 import Synchronization
 import Testing
 import TestSupport
@@ -209,26 +210,17 @@ import TestSupport
 /// A plain joinable thread for a producer that may block (`Thread` of Foundation is not used).
 final class ProducerThread: @unchecked Sendable {
     // Set once in start() and read in join(), both on the test's thread.
-    private var handle: pthread_t?
+    private var thread: NamedThread?
     private let body: @Sendable () -> Void
 
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 
     func start() {
-        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let code = pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
-            box.body()
-            return nil
-        }, box)
-        precondition(code == 0)
-        handle = thread
+        thread = NamedThread.start(name: "producer", body)
     }
 
     func join() {
-        if let handle { pthread_join(handle, nil) }
+        thread?.join()
     }
 }
 

@@ -77,8 +77,8 @@ import WireFormats
 
 /// Waits until `condition` holds, checking it every few milliseconds, for at most `seconds`.
 func waitUntil(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = WallClock.monotonicNanoseconds() &+ UInt64(seconds * 1e9)
-    while WallClock.monotonicNanoseconds() < deadline {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if condition() { return true }
         usleep(5_000)
     }

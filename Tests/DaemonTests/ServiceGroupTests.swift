@@ -1,6 +1,7 @@
 import AuditStore
 import Daemon
 import Logging
+import Runtime
 import Synchronization
 import Testing
 import TestSupport

@@ -1,4 +1,5 @@
 import Governance
+import Runtime
 import WireFormats
 
 /// The parse stage of `bench`: a generated realistic capture (mostly streaming deltas) read

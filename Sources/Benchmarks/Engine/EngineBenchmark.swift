@@ -1,4 +1,5 @@
 import Governance
+import Runtime
 
 /// The engine-only stages of `bench`: events made in memory, no parsing.
 package enum EngineBenchmark {

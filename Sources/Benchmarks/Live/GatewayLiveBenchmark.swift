@@ -4,6 +4,7 @@ import Glibc
 import Gateway
 import GatewaySimulator
 import Logging
+import Runtime
 import WireFormats
 import Crypto
 
@@ -44,7 +45,7 @@ package enum GatewayLiveBenchmark {
         frames: Int, sink: (any GatewaySink)?, framesPerSecond: Int? = nil, timeoutSeconds: Double = 600,
         progress: ((Int) -> Void)? = nil
     ) throws(GatewayError) -> Result {
-        let setupStarted = monotonicMicroseconds()
+        let setupStarted = ContinuousClock.now
         let logger = Logger(label: "moses.bench") { _ in SwiftLogNoOpLogHandler() }
         var simulatorConfiguration = GatewaySimulatorConfiguration()
         simulatorConfiguration.token = "bench-token"
@@ -64,9 +65,9 @@ package enum GatewayLiveBenchmark {
         )
         client.start()
         defer { client.stop() }
-        let startDeadline = monotonicMicroseconds() + 10_000_000
+        let startDeadline = ContinuousClock.now + .seconds(10)
         while simulator.observations.readyClients < 1 || simulator.observations.requests["sessions.list"] == nil {
-            if monotonicMicroseconds() > startDeadline { throw .connectFailed(url: configuration.url, reason: "bench client never became ready") }
+            if ContinuousClock.now > startDeadline { throw .connectFailed(url: configuration.url, reason: "bench client never became ready") }
             usleep(1000)
         }
         usleep(50_000)  // let the subscription RPCs finish before timing starts
@@ -75,9 +76,9 @@ package enum GatewayLiveBenchmark {
             SyntheticConversationStream(conversations: 1000, stampsWallClock: framesPerSecond != nil),
             count: frames, framesPerSecond: framesPerSecond
         )
-        var firstFrameAt: Int64?
-        let deadline = monotonicMicroseconds() + Int64(timeoutSeconds * 1_000_000)
-        var now = monotonicMicroseconds()
+        var firstFrameAt: ContinuousClock.Instant?
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var now = ContinuousClock.now
         var received = 0
         var nextReport = max(1, frames / 10)
         while now < deadline {
@@ -89,13 +90,13 @@ package enum GatewayLiveBenchmark {
             }
             if received >= frames { break }
             usleep(1000)
-            now = monotonicMicroseconds()
+            now = .now
         }
         let end = client.counters.snapshot
         return Result(
             frames: end.framesIn - baseline.framesIn, bytes: end.bytesIn - baseline.bytesIn,
-            seconds: Double(now - (firstFrameAt ?? now)) / 1e6,
-            setupSeconds: Double((firstFrameAt ?? now) - setupStarted) / 1e6, counters: end
+            seconds: (firstFrameAt ?? now).duration(to: now).inSeconds,
+            setupSeconds: setupStarted.duration(to: firstFrameAt ?? now).inSeconds, counters: end
         )
     }
 

@@ -7,6 +7,7 @@ import Daemon
 import Gateway
 import Governance
 import Logging
+import Runtime
 import Synchronization
 import WireFormats
 
@@ -50,7 +51,7 @@ package enum LiveBenchmark {
         let pipeline = daemon.pipeline
         let writer = daemon.parts.writer
         let residentBefore = ProcessMemory.residentBytes ?? 0
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         var samples: [String] = []
         let result = try GatewayLiveBenchmark.run(frames: events, sink: pipeline) { received in
             samples.append("\(received / 1000)k: \((ProcessMemory.residentBytes ?? 0) / 1_048_576) MB")
@@ -58,7 +59,7 @@ package enum LiveBenchmark {
         let residentAfter = ProcessMemory.residentBytes ?? 0
         // Everything judged must be on disk before the clock stops.
         guard daemon.stop() == .stopped else { throw BenchStoreError() }
-        let drained = Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        let drained = started.duration(to: .now).inSeconds
         // From the first frame until the last record is committed (client teardown included).
         var durable = result
         durable.seconds = max(result.seconds, drained - result.setupSeconds)

@@ -7,6 +7,7 @@ import Daemon
 import Governance
 import Logging
 import MosesFiles
+import Runtime
 import WireFormats
 
 /// The MO§ES ledger memory stages of `bench`: the daemon's own path for ledger lines (the
@@ -50,7 +51,7 @@ package enum LedgerMemoryBenchmark {
         var maker = LedgerLineMaker()
         var samples: [String] = []
         let checkpoints = Set([lines / 10, lines / 4, lines / 2, lines])
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         var written = 0
         while written < lines {
             let count = min(linesPerAppend, lines - written)
@@ -61,7 +62,7 @@ package enum LedgerMemoryBenchmark {
                 samples.append("\(written / 1_000)k: +\(megabytes((ProcessMemory.residentBytes ?? 0) - idle))")
             }
         }
-        let seconds = Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        let seconds = started.duration(to: .now).inSeconds
         try daemon.flush()
         let after = ProcessMemory.residentBytes ?? 0
         let peak = ProcessMemory.peakResidentBytes ?? 0
@@ -78,11 +79,11 @@ package enum LedgerMemoryBenchmark {
         let lines = try LedgerLineMaker.writeFile(at: source, bytes: target * 1_048_576)
         let idle = ProcessMemory.residentBytes ?? 0
         ProcessMemory.resetPeak()
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         try daemon.appendFile(source)
         daemon.waitUntilJudged(lines)
         let judged = ProcessMemory.residentBytes ?? 0
-        let seconds = Double(WallClock.monotonicNanoseconds() - started) / 1e9
+        let seconds = started.duration(to: .now).inSeconds
         try daemon.flush()
         let after = ProcessMemory.residentBytes ?? 0
         let peak = ProcessMemory.peakResidentBytes ?? 0

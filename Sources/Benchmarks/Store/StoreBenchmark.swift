@@ -4,6 +4,7 @@ import Glibc
 import AuditStore
 import Governance
 import Logging
+import Runtime
 
 /// The store stage of `moses-coordinator bench`: write throughput through the real writer
 /// next to a plain batched loop over the same rows, and the latency of the
@@ -137,10 +138,10 @@ package enum StoreBenchmark {
         let samples = 500
         for sample in 0..<samples {
             let conversation = "discord:group:\((sample * 7919) % queryConversations)"
-            let started = WallClock.monotonicNanoseconds()
+            let started = ContinuousClock.now
             try query.bind([.text(conversation), .integer(now - 3_600_000)])
             while try query.step() { returned += 1 }
-            latencies.append(Double(WallClock.monotonicNanoseconds() - started) / 1e6)
+            latencies.append(started.duration(to: .now).inSeconds * 1e3)
         }
         latencies.sort()
 
@@ -218,11 +219,11 @@ package enum StoreBenchmark {
     }
 
     private static func measure(_ body: () throws -> Void) throws -> Timing {
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         let cpuBefore = processCPUSeconds()
         try body()
         return Timing(
-            wallSeconds: Double(WallClock.monotonicNanoseconds() - started) / 1e9,
+            wallSeconds: started.duration(to: .now).inSeconds,
             cpuSeconds: processCPUSeconds() - cpuBefore)
     }
 

@@ -2,6 +2,7 @@ import AuditStore
 import Gateway
 import Governance
 import Logging
+import Runtime
 import Synchronization
 import WireFormats
 

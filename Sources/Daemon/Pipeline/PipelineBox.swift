@@ -2,6 +2,7 @@ import AuditStore
 import Governance
 import Logging
 import MosesFiles
+import Runtime
 import Synchronization
 import WireFormats
 

@@ -1,4 +1,5 @@
 import AuditStore
+import Runtime
 
 /// Wakes whoever waits on the pipeline's progress (the demo, waiting for a frame it played to
 /// be judged): rung after each message the pipeline receives and each gateway status change.
@@ -11,7 +12,7 @@ package final class PipelineProgress: @unchecked Sendable {
     /// How long a wait sleeps at most between two checks of its condition: the gateway client
     /// drops duplicate and malformed frames, and answers the gateway's replies, without
     /// telling the pipeline, so nothing rings for those.
-    package static let recheckNanoseconds: UInt64 = 20_000_000
+    package static let recheckInterval: Duration = .milliseconds(20)
 
     package init() {}
 
@@ -27,12 +28,12 @@ package final class PipelineProgress: @unchecked Sendable {
     ///
     /// - Returns: whether `condition` held.
     package func wait(seconds: Double, until condition: () -> Bool) -> Bool {
-        let deadline = WallClock.monotonicNanoseconds() &+ UInt64(max(0, seconds) * 1e9)
+        let deadline = ContinuousClock.now + .seconds(max(0, seconds))
         while !condition() {
-            let now = WallClock.monotonicNanoseconds()
+            let now = ContinuousClock.now
             guard now < deadline else { return false }
             let seen = lock.withLock { generation }
-            let wake = min(deadline, now &+ Self.recheckNanoseconds)
+            let wake = min(deadline, now + Self.recheckInterval)
             lock.withLock {
                 while generation == seen {
                     if lock.waitForWork(until: wake) { break }

@@ -1,4 +1,5 @@
 import AuditStore
+import Runtime
 
 /// Retention: at start, then every `intervalMs`, asks the store writer to prune events older
 /// than `days` (violations stay).
@@ -23,7 +24,8 @@ package final class RetentionService: Service, @unchecked Sendable {
     }
 
     package func start() {
-        DetachedThread.run { [self] in run() }
+        // Detached: `stop()` only asks; the thread ends after its current prune.
+        NamedThread.start(name: "moses-retention") { [self] in run() }.detach()
     }
 
     package func stop() {
@@ -40,7 +42,7 @@ package final class RetentionService: Service, @unchecked Sendable {
                 // `days` is range-checked by the configuration loader; saturate all the same.
                 let (age, overflow) = Int64(days).multipliedReportingOverflow(by: 86_400_000)
                 _ = writer.enqueue(.prune(before: overflow ? .min : now &- age))
-                let deadline = WallClock.monotonicNanoseconds() &+ UInt64(intervalMs) &* 1_000_000
+                let deadline = ContinuousClock.now + .milliseconds(intervalMs)
                 while !isStopped {
                     if lock.waitForWork(until: deadline) { break }
                 }

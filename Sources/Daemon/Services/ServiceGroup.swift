@@ -1,5 +1,6 @@
 import AuditStore
 import Logging
+import Runtime
 import Synchronization
 
 /// Starts services in order and stops them in reverse: a service may rely on those before it
@@ -73,11 +74,12 @@ package final class ServiceGroup {
     /// Runs `service.stop()` on a thread of its own and waits for it until the deadline.
     private func stop(_ service: any Service) -> StopFailure? {
         let outcome = StopOutcome()
-        DetachedThread.run {
+        // Detached: a stop past its deadline is abandoned, not joined.
+        NamedThread.start(name: "moses-stop") {
             let result = Result { try service.stop() }
             outcome.finish(result)
-        }
-        let deadline = WallClock.monotonicNanoseconds() &+ stopDeadline.nanoseconds
+        }.detach()
+        let deadline = ContinuousClock.now + stopDeadline
         guard let result = outcome.wait(until: deadline) else {
             logger.error("service did not stop within the deadline; abandoned", metadata: [
                 "service": "\(service.name)", "deadline.seconds": "\(stopDeadline.components.seconds)",
@@ -102,23 +104,13 @@ private final class StopOutcome: @unchecked Sendable {
         }
     }
 
-    /// The result, or nil when `deadline` (monotonic nanoseconds) passed first.
-    func wait(until deadline: UInt64) -> Result<Void, any Error>? {
+    /// The result, or nil when `deadline` passed first.
+    func wait(until deadline: ContinuousClock.Instant) -> Result<Void, any Error>? {
         lock.withLock {
             while result == nil {
                 if lock.waitForWork(until: deadline) { break }
             }
             return result
         }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating at `UInt64.max`; negative is 0).
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

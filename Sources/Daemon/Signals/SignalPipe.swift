@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AuditStore
+import Runtime
 import Synchronization
 
 /// Turns SIGINT/SIGTERM into a byte on a pipe the main thread waits on (the self-pipe
@@ -44,10 +45,9 @@ package struct SignalPipe {
     package func wait(timeoutMs: Int32?) -> Int32 {
         guard let timeoutMs else { return wait() }
         var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-        let deadline = WallClock.monotonicNanoseconds() + UInt64(max(0, timeoutMs)) * 1_000_000
+        let deadline = ContinuousClock.now + .milliseconds(max(0, timeoutMs))
         while true {
-            let now = WallClock.monotonicNanoseconds()
-            let left = now >= deadline ? 0 : Int32((deadline - now) / 1_000_000)
+            let left = Int32(clamping: max(0, ContinuousClock.now.duration(to: deadline).wholeMilliseconds))
             let ready = poll(&descriptor, 1, left)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else { return Self.timedOut }

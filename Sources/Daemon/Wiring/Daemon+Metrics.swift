@@ -1,5 +1,6 @@
 import AuditStore
 import MetricsEndpoint
+import Runtime
 
 extension Daemon {
     /// Every counter the daemon keeps, for `/metrics` (called on the metrics thread).

@@ -6,6 +6,7 @@ import Logging
 import MetricsEndpoint
 import MosesFiles
 import Notifications
+import Runtime
 import SystemdNotify
 import WireFormats
 

@@ -1,3 +1,4 @@
+import LWSRuntime
 import Logging
 import Synchronization
 import WireFormats
@@ -97,7 +98,7 @@ package final class GatewayClient: Sendable {
     /// Starts the service thread; returns at once. Connection progress goes to the sink's
     /// `statusChanged`.
     package func start() {
-        thread.start { [self] in
+        thread.start(name: "moses-gateway") { [self] in
             let session = ClientSession(client: self)
             session.run()
         }

@@ -2,15 +2,15 @@
 import Glibc
 #endif
 
-/// A pthread mutex with two condition variables: the writer's doorbell (`work`) and the
-/// producers' and flushers' signal (`progress`). The notification worker's `Doorbell` uses
-/// it too (`work` only).
+/// A pthread mutex with two condition variables: the store writer's doorbell (`work`) and
+/// the producers' and flushers' signal (`progress`). The integrity monitor and the
+/// notification worker's `Doorbell` use it too (`work` only).
 ///
 /// `Synchronization.Mutex` has no condition variable, and waiting with a deadline needs one;
 /// this is the smallest thing that gives both. Shared between threads: `@unchecked Sendable`
 /// because the pthread objects are heap-allocated once, never moved, and only used through
 /// the pthread calls, which are thread-safe by contract; the state they guard lives in the
-/// `AuditWriter` and is only touched between `lock()` and `unlock()`.
+/// owner (e.g. `AuditWriter`) and is only touched between `lock()` and `unlock()`.
 package final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let work: UnsafeMutablePointer<pthread_cond_t>
@@ -49,60 +49,39 @@ package final class ConditionLock: @unchecked Sendable {
         return try body()
     }
 
-    /// Wakes the writer thread.
+    /// Wakes the thread waiting for work.
     package func signalWork() { pthread_cond_signal(work) }
     /// Wakes every producer or flusher waiting for progress.
     package func broadcastProgress() { pthread_cond_broadcast(progress) }
 
-    /// Waits for `signalWork` (lock held), until `deadline` (`WallClock.monotonicNanoseconds`)
-    /// when given. Wakes may be spurious: callers re-check their condition.
+    /// Waits for `signalWork` (lock held), until `deadline` when given. Wakes may be
+    /// spurious: callers re-check their condition.
     ///
     /// - Returns: true when the deadline passed.
     @discardableResult
-    package func waitForWork(until deadline: UInt64? = nil) -> Bool { wait(work, until: deadline) }
+    package func waitForWork(until deadline: ContinuousClock.Instant? = nil) -> Bool { wait(work, until: deadline) }
     /// Waits for `broadcastProgress` (lock held).
     package func waitForProgress() { _ = wait(progress, until: nil) }
 
-    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: UInt64?) -> Bool {
+    private func wait(_ condition: UnsafeMutablePointer<pthread_cond_t>, until deadline: ContinuousClock.Instant?) -> Bool {
         guard let deadline else {
             pthread_cond_wait(condition, mutex)
             return false
         }
-        var spec = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-        return pthread_cond_timedwait(condition, mutex, &spec) == ETIMEDOUT
-    }
-}
-
-/// A fixed-capacity FIFO ring. Not thread-safe: guarded by the owner's lock.
-struct RingBuffer<Element> {
-    private var storage: [Element?]
-    private var head = 0
-    private(set) var count = 0
-
-    init(capacity: Int) {
-        precondition(capacity > 0, "a ring needs room for one element")
-        storage = Array(repeating: nil, count: capacity)
-    }
-
-    var capacity: Int { storage.count }
-    var isEmpty: Bool { count == 0 }
-    var isFull: Bool { count == storage.count }
-
-    /// Appends; the caller checks `isFull` first.
-    mutating func append(_ element: Element) {
-        precondition(!isFull, "append to a full ring")
-        storage[(head + count) % storage.count] = element
-        count += 1
-    }
-
-    /// Removes up to `limit` elements from the front, in order, into `output`.
-    mutating func removeFirst(upTo limit: Int, into output: inout [Element]) {
-        let taken = min(limit, count)
-        for _ in 0..<taken {
-            output.append(storage[head]!)
-            storage[head] = nil
-            head = (head + 1) % storage.count
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return true }
+        // pthread takes an absolute time on the condition's clock (CLOCK_MONOTONIC, see init),
+        // which `ContinuousClock.Instant` does not expose: the remaining wait is added to it.
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        let (seconds, attoseconds) = remaining.components
+        // A wait longer than an Int of seconds is a wait without end in practice.
+        let (sum, overflow) = spec.tv_sec.addingReportingOverflow(Int(clamping: seconds))
+        spec.tv_sec = overflow ? .max : sum
+        spec.tv_nsec += Int(attoseconds / 1_000_000_000)
+        if spec.tv_nsec >= 1_000_000_000 {
+            if spec.tv_sec < .max { spec.tv_sec += 1; spec.tv_nsec -= 1_000_000_000 } else { spec.tv_nsec = 999_999_999 }
         }
-        count -= taken
+        return pthread_cond_timedwait(condition, mutex, &spec) == ETIMEDOUT
     }
 }
