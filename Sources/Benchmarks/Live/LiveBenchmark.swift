@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import AuditStore
-import Benchmarks
 import Daemon
 import Gateway
 import Governance
