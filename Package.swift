@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
-            dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["TestSupport", "MosesFiles", "AuditStore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),

@@ -111,6 +111,8 @@ package enum MetricsCatalog {
               "MO§ES ledger lines that are no ledger entry (malformed or over the length limit)."),
         .init("moses_files_ledger_lines_oversized_total", .counter, "MO§ES ledger lines over the length limit, skipped unread."),
         .init("moses_files_state_rejected_total", .counter, "Versions of the MO§ES state.json that could not be used (the previous state stays)."),
+        .init("moses_files_wakeups_total", .counter,
+              "Times the MO§ES files watcher woke: a change to the ledger or state.json, or its periodic look."),
     ]
 
     private static let store: [Definition] = [

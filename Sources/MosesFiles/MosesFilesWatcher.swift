@@ -9,11 +9,12 @@ import Synchronization
 /// Watches the MO§ES ledger and `state.json` on a thread of its own and reports what
 /// changed: new ledger entries (through `LedgerTail`) and governance state changes.
 ///
-/// It waits on inotify for the files' directories (so creation, rotation and atomic
-/// replacement are seen), acting only on events that name one of the two files: the
-/// directory may hold busy files of others (the daemon's own store and WAL). It also looks
-/// every `pollIntervalMs`, so a missed notification (or a filesystem without inotify) only
-/// delays a change. `state.json` is read again only when its identity, size or times
+/// It waits on inotify with a watch on each followed file for its content, and a watch on
+/// the file's directory for names only (creation, rename, deletion: rotation and atomic
+/// replacement), so that writes to other files there (the daemon's own store and WAL) do
+/// not wake it; the file watch moves to the new file when the name is replaced. It also
+/// looks every `pollIntervalMs`, so a missed notification (or a filesystem without
+/// inotify) only delays a change. `state.json` is read again only when its identity, size or times
 /// changed, so a broken file is counted once per version and warned about once per run
 /// of breakage (`RepeatedWarning`), not once per look. `start()` and `stop()` may be called
 /// from any thread; the callbacks run on the watcher's thread.
@@ -40,6 +41,8 @@ package final class MosesFilesWatcher: Sendable {
         package var ledgerLinesOversized: UInt64 = 0
         /// Versions of `state.json` that could not be used.
         package var stateRejected: UInt64 = 0
+        /// Times the thread woke (a notification or the periodic look), stop excluded.
+        package var wakeups: UInt64 = 0
 
         /// Prometheus names and values.
         package var metrics: [(name: String, value: UInt64)] {
@@ -47,6 +50,7 @@ package final class MosesFilesWatcher: Sendable {
                 ("moses_files_ledger_lines_rejected_total", ledgerLinesRejected),
                 ("moses_files_ledger_lines_oversized_total", ledgerLinesOversized),
                 ("moses_files_state_rejected_total", stateRejected),
+                ("moses_files_wakeups_total", wakeups),
             ]
         }
     }
@@ -125,7 +129,7 @@ package final class MosesFilesWatcher: Sendable {
 }
 
 /// The watcher thread's state: owned by that thread alone.
-private final class WatchLoop {
+final class WatchLoop {
     let watcher: MosesFilesWatcher
     let wakeRead: Int32
     let tail: LedgerTail?
@@ -136,9 +140,9 @@ private final class WatchLoop {
     var lastRejection: String?
     var ledgerWarning = RepeatedWarning()
     var stateWarning = RepeatedWarning()
-    /// The (watch, file name) pairs inotify events are matched against.
-    var ledgerTarget: (watch: Int32, name: [UInt8])?
-    var stateTarget: (watch: Int32, name: [UInt8])?
+    /// The followed files' inotify watches, which events are matched against.
+    var ledgerWatch: FollowedFileWatch?
+    var stateWatch: FollowedFileWatch?
     /// The ledger's readability as last reported, and since when (monotonic ms) it has not been.
     var isLedgerReadable: Bool
     var ledgerUnreadableSince: Int64?
@@ -162,14 +166,8 @@ private final class WatchLoop {
         let notify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         defer { if notify >= 0 { close(notify) } }
         if notify >= 0 {
-            let mask = UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB)
-            func watch(_ path: String?) -> (Int32, [UInt8])? {
-                guard let path else { return nil }
-                let watch = inotify_add_watch(notify, Self.directory(of: path), mask)
-                return watch >= 0 ? (watch, Self.name(of: path)) : nil
-            }
-            ledgerTarget = watch(watcher.ledgerPath)
-            stateTarget = watch(watcher.statePath)
+            ledgerWatch = watcher.ledgerPath.flatMap { FollowedFileWatch(path: $0, notify: notify) }
+            stateWatch = watcher.statePath.flatMap { FollowedFileWatch(path: $0, notify: notify) }
         }
         var descriptors = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: notify, events: Int16(POLLIN), revents: 0)]
@@ -181,8 +179,12 @@ private final class WatchLoop {
             let ready = poll(&descriptors, nfds_t(notify >= 0 ? 2 : 1), watcher.pollIntervalMs)
             if ready < 0 && errno != EINTR { return }
             if descriptors[0].revents != 0 { return }
+            watcher.counterStore.withLock { $0.wakeups &+= 1 }
             if ready == 0 {
-                // The periodic look: cheap (a stat each), and it catches what inotify missed.
+                // The periodic look: cheap (a stat each), and it catches what inotify missed,
+                // a file watch lost in a race with a replacement included.
+                ledgerWatch?.watchCurrentFile(notify: notify)
+                stateWatch?.watchCurrentFile(notify: notify)
                 (isLedgerDue, isStateDue) = (true, true)
                 continue
             }
@@ -194,10 +196,13 @@ private final class WatchLoop {
                     events.withUnsafeBytes { raw in
                         Self.forEachEvent(in: UnsafeRawBufferPointer(rebasing: raw[0..<count])) { watch, name, mask in
                             if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                                // Events were lost, a replacement's among them perhaps.
+                                ledgerWatch?.watchCurrentFile(notify: notify)
+                                stateWatch?.watchCurrentFile(notify: notify)
                                 (isLedgerDue, isStateDue) = (true, true)
                             }
-                            if let target = ledgerTarget, target.watch == watch, name.elementsEqual(target.name) { isLedgerDue = true }
-                            if let target = stateTarget, target.watch == watch, name.elementsEqual(target.name) { isStateNamed = true }
+                            if ledgerWatch?.handle(watch: watch, name: name, mask: mask, notify: notify) == true { isLedgerDue = true }
+                            if stateWatch?.handle(watch: watch, name: name, mask: mask, notify: notify) == true { isStateNamed = true }
                         }
                     }
                 }
@@ -296,14 +301,4 @@ private final class WatchLoop {
     }
 
     private static let clockOrigin = ContinuousClock.now
-
-    private static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    private static func name(of path: String) -> [UInt8] {
-        guard let slash = path.lastIndex(of: "/") else { return Array(path.utf8) }
-        return Array(path[path.index(after: slash)...].utf8)
-    }
 }

@@ -122,6 +122,7 @@ import TestSupport
                                                "SELECT name FROM stats WHERE name LIKE 'moses_files_%' ORDER BY name"])
         #expect(stats.stdout.split(separator: "\n").dropFirst() == [
             "moses_files_ledger_lines_oversized_total", "moses_files_ledger_lines_rejected_total", "moses_files_state_rejected_total",
+            "moses_files_wakeups_total",
         ], "stats: \(stats.stdout) \(stats.stderr)")
     }
 
