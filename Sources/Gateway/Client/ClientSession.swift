@@ -166,7 +166,7 @@ final class ClientSession {
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
         settings.info.pt_serv_buf_size = 65_536
         let isCreated = client.thread.runContext(
-            &settings.info,
+            settings,
             started: { context in
                 self.context = context
                 connect()
