@@ -187,10 +187,9 @@ func metricsServerCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: MetricsSession.self) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let session = Unmanaged<MetricsSession>.fromOpaque(owner).takeUnretainedValue()
     switch reason {
     case LWS_CALLBACK_HTTP:
         let uri = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""

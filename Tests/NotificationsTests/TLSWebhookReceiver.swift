@@ -86,10 +86,9 @@ func tlsWebhookReceiverCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+    guard let wsi, let receiver = LWSContextSettings.owner(of: wsi, as: TLSWebhookReceiver.self) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let receiver = Unmanaged<TLSWebhookReceiver>.fromOpaque(owner).takeUnretainedValue()
     let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
     switch reason {
     case LWS_CALLBACK_HTTP:

@@ -442,8 +442,7 @@ func gatewayClientCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let raw = lws_context_user(lws_get_context(wsi)) else { return 0 }
-    let session = Unmanaged<ClientSession>.fromOpaque(raw).takeUnretainedValue()
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: ClientSession.self) else { return 0 }
     switch reason {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         session.established(wsi)
