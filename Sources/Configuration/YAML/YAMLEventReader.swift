@@ -22,20 +22,22 @@ final class YAMLEventReader {
     private let input: UnsafeMutableBufferPointer<UInt8>
 
     init(text: String) throws(YAMLError) {
-        parser = .allocate(capacity: 1)
+        // Set up in locals first: a throw before the properties are set runs no `deinit`.
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        guard yaml_parser_initialize(parser) == 1 else {
+            parser.deallocate()
+            throw .malformed(reason: "libyaml could not allocate a parser", mark: nil)
+        }
         // One byte more than the text, so the buffer has an address even for empty text
         // (`yaml_parser_set_input_string` asserts a non-null input).
         let utf8 = text.utf8
-        input = .allocate(capacity: utf8.count + 1)
+        let input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: utf8.count + 1)
         _ = input.initialize(from: utf8)
         input[utf8.count] = 0
-        guard yaml_parser_initialize(parser) == 1 else {
-            parser.deallocate()
-            input.deallocate()
-            throw .malformed(reason: "libyaml could not allocate a parser", mark: nil)
-        }
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
         yaml_parser_set_input_string(parser, input.baseAddress, utf8.count)
+        self.parser = parser
+        self.input = input
     }
 
     deinit {
