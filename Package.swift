@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
-// Only LWSSupport, Gateway, Notifications and MetricsEndpoint import CLibWebsockets (lws's
-// client and server roles), only AuditStore imports CSQLite and only Configuration CYAML.
+// Only LWSRuntime, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
+// CLibWebsockets (lws's client and server roles), only AuditStore imports CSQLite and only
+// Configuration CYAML.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -44,15 +45,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // What every libwebsockets user here shares (the service-thread timer).
-        .target(name: "LWSSupport", dependencies: ["CLibWebsockets"]),
-        // The libwebsockets client of the OpenClaw Gateway and the embedded gateway simulator.
+        // The runtime layer, one of each: the thread helper, the condition lock, the wall clock
+        // and the host:port parser. Glibc only, so the store need not link lws.
+        .target(name: "Runtime"),
+        // The runtime's lws half: the service thread that owns each lws context, its timer and
+        // the HTTP write every lws user here shares.
+        .target(name: "LWSRuntime", dependencies: ["CLibWebsockets", "Runtime"]),
+        // The libwebsockets client of the OpenClaw Gateway.
         .target(
             name: "Gateway",
             dependencies: [
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -62,6 +68,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +80,7 @@ let package = Package(
             dependencies: [
                 "Governance",
                 "WireFormats",
+                "Runtime",
                 "CYAML",
             ]
         ),
@@ -81,7 +89,7 @@ let package = Package(
         // The MO§ES files on this host: the audit ledger tail and the state.json watch.
         .target(
             name: "MosesFiles",
-            dependencies: ["Governance", "WireFormats", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Governance", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         // The notifier: delivers the store's outbox to the webhook (lws's HTTP client role) and
         // exec channels. It imports CLibWebsockets because issue 5 asks for no new HTTP
@@ -93,7 +101,8 @@ let package = Package(
                 "Configuration",
                 "WireFormats",
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -103,12 +112,44 @@ let package = Package(
             name: "MetricsEndpoint",
             dependencies: [
                 "CLibWebsockets",
-                "LWSSupport",
+                "LWSRuntime",
+                "Runtime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "CoordinatorCLI",
+        // Tools, not the product (as swift-nio keeps NIOPerformanceTester apart from NIOCore).
+        // The embedded OpenClaw gateway (lws server role) for `demo`, `simulate`, the tests
+        // and the live bench.
+        .target(
+            name: "GatewaySimulator",
+            dependencies: [
+                "Gateway",
+                "WireFormats",
+                "CLibWebsockets",
+                "LWSRuntime",
+                "Runtime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stages of `moses-coordinator bench`, a folder for each thing measured.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Governance",
+                "WireFormats",
+                "AuditStore",
+                "Gateway",
+                "GatewaySimulator",
+                "Daemon",
+                "Runtime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The daemon as a library: the judging pipeline, settings, signals, the services and
+        // their group, and the one place that wires them (`run`, `demo` and the bench build it).
+        .target(
+            name: "Daemon",
             dependencies: [
                 "Governance",
                 "Configuration",
@@ -119,6 +160,24 @@ let package = Package(
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
+                "Runtime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CoordinatorCLI",
+            dependencies: [
+                "Daemon",
+                "Benchmarks",
+                "GatewaySimulator",
+                "Governance",
+                "Configuration",
+                "SystemdNotify",
+                "MosesFiles",
+                "WireFormats",
+                "Gateway",
+                "AuditStore",
+                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,17 +199,26 @@ let package = Package(
         // Helpers shared by the test targets (real temporary files).
         .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "LWSRuntime", "CLibWebsockets"]),
         .testTarget(name: "WireFormatsTests", dependencies: ["TestSupport", "WireFormats"]),
-        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway"]),
-        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore"]),
+        .testTarget(name: "GatewayTests", dependencies: ["TestSupport", "Gateway", "GatewaySimulator"]),
+        .testTarget(name: "AuditStoreTests", dependencies: ["TestSupport", "AuditStore", "Runtime"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["TestSupport", "Benchmarks", "AuditStore", "WireFormats"]),
         .testTarget(
             name: "MosesFilesTests",
             dependencies: ["TestSupport", "MosesFiles", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
-        .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets"]),
-        .testTarget(name: "MetricsEndpointTests", dependencies: ["MetricsEndpoint", "AuditStore"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["TestSupport", "Notifications", "CLibWebsockets", "LWSRuntime", "Runtime"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "TestSupport", "AuditStore", "Gateway", "GatewaySimulator", "WireFormats", "Runtime", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "MetricsEndpointTests",
+            dependencies: ["MetricsEndpoint", "AuditStore", "Gateway", "MosesFiles", "Notifications", "Configuration", "WireFormats", "TestSupport"]
+        ),
         // Runs the built binary; captures and expected outputs are read from the source tree.
         .testTarget(
             name: "CoordinatorCLITests",

@@ -3,15 +3,13 @@ import Gateway
 import Governance
 import WireFormats
 
-/// One gateway frame per input, down every path a live frame takes: the client's peek and
-/// handshake decoding, the scanner (checked against the strict parser), the normalizer, the
-/// engine, and the violation's rendering. A trap anywhere is a finding.
+/// One gateway frame per input, down every path a live frame takes: the handshake decoding,
+/// the one scan (checked against the strict parser), the client's reading of the scanned
+/// frame, the normalizer from that same scan, the engine, and the violation's rendering. A
+/// trap anywhere is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    if let peek = FramePeek(bytes), let seq = peek.payloadSeq {
-        precondition(FramePeek.sequenceRange.contains(seq), "peek let an out-of-range seq through")
-    }
     // The handshake frames the client decodes before it is ready.
     _ = ConnectChallenge.decode(bytes)
     switch try? ConnectOutcome.decode(bytes) {
@@ -36,12 +34,17 @@ func fuzzFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     case .failure(let error):
         precondition(!parsedIsObject || error.code == .tooDeep, "the scanner refused (\(error)) what the strict parser accepts")
     }
+    guard case .success(let frame) = scanned else { return 0 }
+    let sequence = RunSequence(of: frame, in: FrameBytes(bytes))
+    if let seq = sequence.value {
+        precondition(RunSequence.range.contains(seq), "an out-of-range seq got through")
+    }
     var normalizer = FrameNormalizer()
     var engine = GovernanceEngine()
     var violations: [Violation] = []
     // The same frame twice, the second time at a later receive time: duplicates and deadlines.
     for receivedAt in [GovernanceEvent.validTimes.upperBound - 1, GovernanceEvent.validTimes.upperBound] {
-        guard let event = try? normalizer.normalize(bytes, receivedAt: receivedAt) else { continue }
+        guard let event = try? normalizer.normalize(scanned: frame, in: bytes, receivedAt: receivedAt) else { continue }
         precondition(GovernanceEvent.validTimes.contains(event.at), "an event time outside the valid range got through")
         engine.process(event, into: &violations)
     }

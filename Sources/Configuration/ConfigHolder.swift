@@ -137,6 +137,7 @@ package final class ConfigHolder: Sendable {
         if old.store != new.store { changed.append("store") }
         if old.notifications != new.notifications { changed.append("notifications") }
         if old.metrics != new.metrics { changed.append("metrics") }
+        if old.logLevel != new.logLevel { changed.append("log_level") }
         return changed
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Governance
+import Runtime
 
 /// The schema reader's short names for the composed YAML it reads.
 private typealias Node = YAMLNode
@@ -119,7 +120,7 @@ private final class SchemaReader {
         guard let root else { return true }  // an empty file: all defaults
         if case .scalar(let scalar) = root, scalar.tagName == .null { return true }
         guard let top = mapping(root, at: "", keys: [
-            "gateway", "moses", "roles", "sequence", "audit", "rules", "store", "notifications", "metrics",
+            "gateway", "moses", "roles", "sequence", "audit", "rules", "store", "notifications", "metrics", "log_level",
         ]) else { return true }
 
         if let node = top["gateway"] { readGateway(node, into: &config.gateway) }
@@ -131,7 +132,18 @@ private final class SchemaReader {
         if let node = top["store"] { readStore(node, into: &config.store) }
         if let node = top["notifications"] { readNotifications(node, into: &config.notifications) }
         if let node = top["metrics"] { readMetrics(node, into: &config.metrics) }
+        if let node = top["log_level"] { readLogLevel(node, into: &config.logLevel) }
         return true
+    }
+
+    private func readLogLevel(_ node: Node, into logLevel: inout LogLevel) {
+        guard let name = string(node, at: "log_level") else { return }
+        if let level = LogLevel(rawValue: name.lowercased()) {
+            logLevel = level
+        } else {
+            error(.unknownValue, at: "log_level", node,
+                  "unknown log level \"\(name)\"; expected one of \(Self.list(LogLevel.allCases.map(\.rawValue)))")
+        }
     }
 
     private func readGateway(_ node: Node, into gateway: inout GatewaySettings) {
@@ -651,31 +663,27 @@ private final class SchemaReader {
 
     struct AddressProblem: Error { var text: String }
 
-    /// Splits `host:port` (`[v6]:port` for IPv6).
+    /// Splits `host:port` (`[v6]:port` for IPv6) with `HostPort`, wording its problems for
+    /// the configuration's diagnostics.
     static func parseHostPort(_ text: String, portRequired: Bool = true) -> Result<(String, Int?), AddressProblem> {
-        var host = Substring(text)
-        var portText: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return .failure(AddressProblem(text: "unclosed [ in \(text)")) }
-            host = text[text.index(after: text.startIndex)..<close]
-            let after = text[text.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
-                return .failure(AddressProblem(text: "expected :port after ] in \(text)"))
-            }
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        if host.isEmpty { return .failure(AddressProblem(text: "no host in \"\(text)\"")) }
-        guard let portText else {
-            return portRequired ? .failure(AddressProblem(text: "expected host:port, e.g. 127.0.0.1:9464")) : .success((String(host), nil))
-        }
         // A listening address may ask for port 0: any free port, which the daemon logs.
         let lowest = portRequired ? 0 : 1
-        guard let port = Int(portText), (lowest...65_535).contains(port) else {
-            return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in \(lowest)…65535"))
+        let parsed: HostPort
+        do {
+            parsed = try HostPort(parsing: Substring(text), allowsPortZero: portRequired)
+        } catch {
+            switch error {
+            case .unclosedBracket: return .failure(AddressProblem(text: "unclosed [ in \(text)"))
+            case .junkAfterBracket: return .failure(AddressProblem(text: "expected :port after ] in \(text)"))
+            case .noHost: return .failure(AddressProblem(text: "no host in \"\(text)\""))
+            case .badPort(let portText):
+                return .failure(AddressProblem(text: "port \"\(portText)\" is not a number in \(lowest)…65535"))
+            }
         }
-        return .success((String(host), port))
+        if parsed.port == nil && portRequired {
+            return .failure(AddressProblem(text: "expected host:port, e.g. 127.0.0.1:9464"))
+        }
+        return .success((parsed.host, parsed.port))
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -89,6 +89,7 @@ extension CoordinatorConfig {
             ("metrics", .map([
                 ("address", metrics.address.map(ConfigValue.string) ?? .null),
             ])),
+            ("log_level", .string(logLevel.rawValue)),
         ])
     }
 

@@ -19,11 +19,13 @@ package struct CoordinatorConfig: Sendable, Equatable {
     package var notifications: NotificationSettings
     /// The Prometheus text endpoint.
     package var metrics: MetricsSettings
+    /// The lowest level of log line written (`--log-level` overrides it).
+    package var logLevel: LogLevel
 
     package init(
         gateway: GatewaySettings, moses: MosesSettings, policy: Policy = Policy(),
         store: StoreSettings = StoreSettings(), notifications: NotificationSettings = NotificationSettings(),
-        metrics: MetricsSettings = MetricsSettings()
+        metrics: MetricsSettings = MetricsSettings(), logLevel: LogLevel = .info
     ) {
         self.gateway = gateway
         self.moses = moses
@@ -31,6 +33,7 @@ package struct CoordinatorConfig: Sendable, Equatable {
         self.store = store
         self.notifications = notifications
         self.metrics = metrics
+        self.logLevel = logLevel
     }
 
     /// The configuration used for every key a file leaves out.

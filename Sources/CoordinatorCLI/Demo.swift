@@ -2,11 +2,11 @@
 import Glibc
 #endif
 import ArgumentParser
-import AuditStore
+import Daemon
 import Gateway
+import GatewaySimulator
 import Governance
 import Logging
-import Synchronization
 import WireFormats
 
 extension MosesCoordinator {
@@ -40,6 +40,8 @@ extension MosesCoordinator {
         @Option(help: "How to print violations: \(Replay.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
         var format: Replay.Format = .text
 
+        @OptionGroup var logOptions: LogOptions
+
         func run() throws {
             let lines: [Substring]
             if let scenario {
@@ -52,23 +54,10 @@ extension MosesCoordinator {
                 lines = String(decoding: PackageResources.every_violation_jsonl, as: UTF8.self).split(separator: "\n")
             }
             let databasePath = db ?? (Self.makeTemporaryDirectory() + "/audit.db")
-            let logger = Logger(label: "moses.demo") { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            // The demo's own output is its violations: the log only speaks up when asked or in trouble.
+            logOptions.apply(fallback: .warning)
+            let logger = Logger(label: "moses.demo")
             let format = self.format
-            let printed = Mutex(0)
-            // Violations are printed only after the writer has committed them.
-            let writer = try AuditWriter(path: databasePath, logger: logger) { batch in
-                var output = LineWriter(descriptor: 1, capacity: 0)
-                for violation in batch.violations {
-                    output.write(format == .json ? violation.jsonLine : violation.textLine)
-                }
-                printed.withLock { $0 += batch.violations.count }
-            }
-            let pipeline = GatewayPipeline(engine: GovernanceEngine(policy: Policy(), state: .default), writer: writer, logger: logger)
-
             var simulatorConfiguration = GatewaySimulatorConfiguration()
             let token = Base64URL.encode((0..<24).map { _ in UInt8.random(in: 0...255) })
             simulatorConfiguration.token = token
@@ -77,22 +66,31 @@ extension MosesCoordinator {
             let port = try simulator.start()
             defer { simulator.stop() }
 
-            var clientConfiguration = GatewayClientConfiguration()
-            clientConfiguration.url = "ws://127.0.0.1:\(port)"
-            clientConfiguration.token = token
-            clientConfiguration.version = CoordinatorVersion.current
-            let client = try GatewayClient(
-                configuration: clientConfiguration,
-                identity: DeviceIdentity.generate(),
-                sink: pipeline, logger: logger
-            )
-            client.start()
-            defer { client.stop() }
-            guard Self.wait(seconds: 10, until: {
+            // The daemon as `run` builds it, on a store of its own, without systemd or the
+            // journal's violation lines.
+            var settings = DaemonSettings.forTool(databasePath: databasePath)
+            settings.gatewayURL = "ws://127.0.0.1:\(port)"
+            var builder = DaemonBuilder(
+                settings: settings, token: token, identity: DeviceIdentity.generate(), version: CoordinatorVersion.current, logger: logger)
+            builder.logsViolations = false
+            // Violations are printed only after the writer has committed them.
+            builder.onDurableViolations = { violations in
+                var output = LineWriter(descriptor: 1, capacity: 0)
+                for violation in violations {
+                    output.write(format == .json ? violation.jsonLine : violation.textLine)
+                }
+            }
+            let daemon = try builder.make()
+            let pipeline = daemon.pipeline
+            guard let client = daemon.parts.client else { preconditionFailure("the demo's daemon connects to the simulator") }
+            try daemon.start()
+            let isConnected = pipeline.progress.wait(seconds: 10) {
                 if case .ready = client.currentStatus { return simulator.observations.requests["sessions.list"] != nil }
                 return false
-            }) else {
+            }
+            guard isConnected else {
                 StandardError.write("demo: the coordinator could not connect to the simulator: \(client.currentStatus)")
+                daemon.stop()
                 throw ExitCode.failure
             }
             StandardError.write("demo: gateway simulator on ws://127.0.0.1:\(port); coordinator connected with a signed device identity (operator.read)")
@@ -113,7 +111,7 @@ extension MosesCoordinator {
                     simulator.play([.send(frame)])
                     // One frame at a time, so ledger lines and state changes interleave with
                     // the frames in capture order.
-                    let arrived = Self.wait(seconds: 5) {
+                    let arrived = pipeline.progress.wait(seconds: 5) {
                         let counters = client.counters.snapshot
                         return pipeline.counts.delivered + counters.duplicates + counters.malformed >= expected
                     }
@@ -130,8 +128,7 @@ extension MosesCoordinator {
                     }
                 }
             }
-            try pipeline.finish()
-            try writer.close()
+            guard daemon.stop() == .stopped else { throw ExitCode.failure }
 
             let engine = pipeline.engineCounters
             let gateway = client.counters.snapshot
@@ -163,15 +160,6 @@ extension MosesCoordinator {
                     || "/._-+:=@,".unicodeScalars.contains($0)
             }
             return plain ? text : "'" + String(text.flatMap { $0 == "'" ? Array("'\\''") : [$0] }) + "'"
-        }
-
-        static func wait(seconds: Double, until condition: () -> Bool) -> Bool {
-            let deadline = WallClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
-            while WallClock.monotonicNanoseconds() < deadline {
-                if condition() { return true }
-                usleep(200)
-            }
-            return condition()
         }
 
         static func makeTemporaryDirectory() -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 
 /// The `moses-coordinator` command: a governance monitor for multi-agent OpenClaw deployments.
 @main
@@ -9,9 +10,10 @@ struct MosesCoordinator: AsyncParsableCommand {
         version: CoordinatorVersion.current,
         subcommands: [Run.self, Demo.self, Simulate.self, Replay.self, Query.self, Export.self, Verify.self, CheckConfig.self, Bench.self]
     )
-}
 
-/// The version shown by `--version` and sent as `client.version` to the gateway.
-enum CoordinatorVersion {
-    static let current = "0.1.0"
+    /// The entry point: logging is bootstrapped before anything can make a `Logger`.
+    static func main() async {
+        CoordinatorLogging.bootstrap()
+        await main(nil)
+    }
 }

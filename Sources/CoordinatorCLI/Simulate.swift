@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import ArgumentParser
+import Daemon
 import Gateway
+import GatewaySimulator
 import Logging
 import WireFormats
 
@@ -52,6 +54,8 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Where {\"state\": …} steps write the governance state.", valueName: "path"), completion: .file())
         var state: String?
 
+        @OptionGroup var logOptions: LogOptions
+
         func run() throws {
             var configuration = GatewaySimulatorConfiguration()
             configuration.port = port
@@ -70,6 +74,7 @@ extension MosesCoordinator {
                 steps = [.waitForClients(1)] + (try Scenario(jsonLines: String(decoding: bytes, as: UTF8.self))).steps
             }
             let stopSignal = try SignalPipe(signals: [SIGINT, SIGTERM])
+            logOptions.apply()
             let logger = Logger(label: "moses.simulate")
             let simulator = GatewaySimulator(configuration: configuration, logger: logger)
             let boundPort = try simulator.start()

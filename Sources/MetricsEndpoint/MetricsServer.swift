@@ -2,8 +2,9 @@
 import Glibc
 #endif
 import CLibWebsockets
-import LWSSupport
+import LWSRuntime
 import Logging
+import Runtime
 import Synchronization
 
 /// Why the metrics endpoint could not start.
@@ -36,15 +37,9 @@ package final class MetricsServer: Sendable {
     let snapshot: @Sendable () -> MetricsSnapshot
     let logger: Logger
 
-    private struct Shared {
-        var contextBits: UInt = 0
-        var isStopRequested = false
-        var thread: pthread_t?
-        /// nil until the thread has tried to listen; then the port, or -1 on failure.
-        var boundPort: Int?
-    }
-
-    private let shared = Mutex(Shared())
+    /// nil until the thread has tried to listen; then the port, or -1 on failure.
+    private let boundPort = Mutex<Int?>(nil)
+    let thread = ServiceThread()
     /// Requests answered 200.
     let served = Atomic<Int>(0)
     /// Requests answered 404.
@@ -64,13 +59,10 @@ package final class MetricsServer: Sendable {
     package convenience init(
         address: String, logger: Logger, snapshot: @escaping @Sendable () -> MetricsSnapshot
     ) throws(MetricsEndpointError) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (0...65_535).contains(port)
-        else { throw .invalidAddress(address) }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw .invalidAddress(address) }
-        self.init(host: host, port: port, logger: logger, snapshot: snapshot)
+        guard let parsed = try? HostPort(parsing: Substring(address), allowsPortZero: true), let port = parsed.port else {
+            throw .invalidAddress(address)
+        }
+        self.init(host: parsed.host, port: port, logger: logger, snapshot: snapshot)
     }
 
     /// Starts the service thread and waits until it listens.
@@ -79,17 +71,11 @@ package final class MetricsServer: Sendable {
     /// - Throws: `MetricsEndpointError.cannotListen`.
     @discardableResult
     package func start() throws(MetricsEndpointError) -> Int {
-        let session = MetricsSession(server: self)
-        // The thread takes the retain on the session and releases it when its loop ends.
-        let context = Unmanaged.passRetained(session).toOpaque()
-        var thread = pthread_t()
-        let code = pthread_create(&thread, nil, metricsServerThreadMain, context)
-        precondition(code == 0, "pthread_create failed: \(code)")
-        shared.withLock { $0.thread = thread }
+        thread.start(name: "moses-metrics") { [self] in MetricsSession(server: self).run() }
         // Wait for the thread's verdict: listening or not. A poll with a short pause: this
         // happens once at start-up, before anything else depends on it.
         while true {
-            if let port = shared.withLock({ $0.boundPort }) {
+            if let port = boundPort.withLock({ $0 }) {
                 guard port >= 0 else {
                     stop()
                     throw .cannotListen(address: "\(host):\(requestedPort)")
@@ -102,7 +88,7 @@ package final class MetricsServer: Sendable {
     }
 
     /// The port listened on, or nil before `start` succeeded.
-    package var port: Int? { shared.withLock { $0.boundPort.flatMap { $0 >= 0 ? $0 : nil } } }
+    package var port: Int? { boundPort.withLock { $0.flatMap { $0 >= 0 ? $0 : nil } } }
 
     /// Requests answered, as metric samples (`moses_metrics_requests_total{outcome=…}`).
     package var metrics: [(name: String, value: Int)] {
@@ -115,32 +101,14 @@ package final class MetricsServer: Sendable {
     /// Stops the service thread and closes the listener. Any thread but the service thread;
     /// idempotent.
     package func stop() {
-        shared.withLock { state in
-            state.isStopRequested = true
-            if state.contextBits != 0, let raw = UnsafeRawPointer(bitPattern: state.contextBits) {
-                lws_cancel_service(OpaquePointer(raw))
-            }
-        }
-        let thread: pthread_t? = shared.withLock { state in
-            defer { state.thread = nil }
-            return state.thread
-        }
-        if let thread { pthread_join(thread, nil) }
+        thread.stop()
     }
 
     // MARK: Service thread
 
-    var isStopRequested: Bool { shared.withLock { $0.isStopRequested } }
-
-    func publish(_ context: OpaquePointer?, port: Int) {
-        shared.withLock { state in
-            state.contextBits = context.map { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer($0))) } ?? 0
-            state.boundPort = port
-        }
-    }
-
-    func unpublish() {
-        shared.withLock { $0.contextBits = 0 }
+    /// Records whether the thread listens: the port, or -1 when it could not.
+    func reportListening(on port: Int) {
+        boundPort.withLock { $0 = port }
     }
 }
 
@@ -178,16 +146,15 @@ final class MetricsSession {
         // Unretained: the thread holds this session until after lws_context_destroy.
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.fd_limit_per_thread = 64
-        guard let context = lws_create_context(&info), let vhost = lws_get_vhost_by_name(context, "default") else {
-            server.publish(nil, port: -1)
-            return
-        }
-        server.publish(context, port: Int(lws_get_vhost_listen_port(vhost)))
-        while !server.isStopRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-        server.unpublish()
-        lws_context_destroy(context)
+        let isCreated = server.thread.runContext(&info, started: { context in
+            guard let vhost = lws_get_vhost_by_name(context, "default") else {
+                server.reportListening(on: -1)
+                server.thread.requestStop()
+                return
+            }
+            server.reportListening(on: Int(lws_get_vhost_listen_port(vhost)))
+        })
+        if !isCreated { server.reportListening(on: -1) }
         pending.removeAll()
     }
 
@@ -252,10 +219,3 @@ func metricsServerCallback(
     }
 }
 
-/// The service thread's entry point; the context is the `MetricsSession`, retained by
-/// `start()` and released here when its loop ends.
-private func metricsServerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let session = Unmanaged<MetricsSession>.fromOpaque(context!).takeRetainedValue()
-    session.run()
-    return nil
-}

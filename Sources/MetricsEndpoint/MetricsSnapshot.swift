@@ -1,7 +1,8 @@
 /// The daemon's metrics at one moment, as Prometheus families: name, help, type, and samples
-/// with labels. The daemon builds one per scrape from its counters structs (each already
-/// spells its metric names, e.g. `AuditWriter.Counters.named`, `NormalizerCounters.metrics`,
-/// `OutboxCounts.metrics`), so `/metrics` and the store's `stats` view use the same names.
+/// with labels. The daemon builds one per scrape from its counters structs (each spells its
+/// sample names, e.g. `AuditWriter.Counters.named`, `NormalizerCounters.metrics`,
+/// `OutboxCounts.metrics`, as the store's `stats` view keys them); each family's type, labels
+/// and HELP come from `MetricsCatalog`.
 ///
 /// A value type; build it on any thread.
 package struct MetricsSnapshot: Sendable, Equatable {
@@ -47,24 +48,39 @@ package struct MetricsSnapshot: Sendable, Equatable {
     /// Adds one sample.
     ///
     /// - Parameters:
-    ///   - name: the metric name (`moses_<stage>_<what>_total` for counters).
+    ///   - name: the metric name (`moses_<stage>_<what>_total` for counters); without `help`
+    ///     it must be a family of `MetricsCatalog` and `labels` its label names, in order
+    ///     (a mismatch is a bug and traps).
     ///   - labels: the sample's labels.
     ///   - value: the value.
-    ///   - kind: the type; by default a name ending in `_total` is a counter, others gauges.
-    ///   - help: the HELP text; by default `MetricsHelp.text(for:)`.
+    ///   - kind: the type of a family given with `help`; by default a name ending in `_total`
+    ///     is a counter, others gauges.
+    ///   - help: the HELP text of a family the catalog does not declare (tests' own families).
     package mutating func add(
         _ name: String, labels: [Label] = [], value: Double, kind: Kind? = nil, help: String? = nil
     ) {
         precondition(Self.isValidName(name), "invalid metric name \(name)")
         if let index = indexByName[name] {
+            if help == nil, let definition = MetricsCatalog.definition(named: name) {
+                precondition(labels.map(\.name) == definition.labels, "metric \(name) takes the labels \(definition.labels)")
+            }
             families[index].samples.append(Sample(labels: labels, value: value))
             return
         }
+        let family: Family
+        if let help {
+            family = Family(
+                name: name, help: help, kind: kind ?? (name.hasSuffix("_total") ? .counter : .gauge),
+                samples: [Sample(labels: labels, value: value)])
+        } else {
+            guard let definition = MetricsCatalog.definition(named: name) else {
+                preconditionFailure("metric \(name) is not declared in MetricsCatalog")
+            }
+            precondition(labels.map(\.name) == definition.labels, "metric \(name) takes the labels \(definition.labels)")
+            family = Family(name: name, help: definition.help, kind: definition.kind, samples: [Sample(labels: labels, value: value)])
+        }
         indexByName[name] = families.count
-        families.append(Family(
-            name: name, help: help ?? MetricsHelp.text(for: name),
-            kind: kind ?? (name.hasSuffix("_total") ? .counter : .gauge),
-            samples: [Sample(labels: labels, value: value)]))
+        families.append(family)
     }
 
     /// Adds named counter values as the daemon's structs list them; a name may carry labels

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Governance
 import Logging
+import Runtime
 import Synchronization
 
 /// Watches the MO§ES ledger and `state.json` on a thread of its own and reports what
@@ -58,7 +59,7 @@ package final class MosesFilesWatcher: Sendable {
     let logger: Logger
     private let onChange: @Sendable (Change) -> Void
     /// The write end of the pipe that wakes the thread to stop; -1 when not running.
-    private let control = Mutex<(thread: pthread_t?, wakeWrite: Int32)>((nil, -1))
+    private let control = Mutex<(thread: NamedThread?, wakeWrite: Int32)>((nil, -1))
     fileprivate let counterStore = Mutex(Counters())
 
     /// - Parameters:
@@ -101,63 +102,26 @@ package final class MosesFilesWatcher: Sendable {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return }
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        let context = Unmanaged.passRetained(WatchLoop(watcher: self, wakeRead: pipeEnds[0], ledgerResume: ledgerResume, ledgerReadable: ledgerReadable))
-        var thread = pthread_t()
-        // The thread takes over the retained loop and releases it when it ends.
-        let created = pthread_create(&thread, nil, { raw in
-            let loop = Unmanaged<WatchLoop>.fromOpaque(raw!).takeRetainedValue()
-            loop.run()
-            return nil
-        }, context.toOpaque())
-        guard created == 0 else {
-            context.release()
-            close(pipeEnds[0])
-            close(pipeEnds[1])
-            return
-        }
+        // Built here: what the files hold at start is the baseline, before this returns.
+        let loop = WatchLoop(watcher: self, wakeRead: pipeEnds[0], ledgerResume: ledgerResume, ledgerReadable: ledgerReadable)
+        let thread = NamedThread.start(name: "moses-files") { loop.run() }
         control.withLock { $0 = (thread, pipeEnds[1]) }
     }
 
     /// Stops the thread and waits for it.
     package func stop() {
-        let (thread, wakeWrite) = control.withLock { state -> (pthread_t?, Int32) in
+        let (thread, wakeWrite) = control.withLock { state -> (NamedThread?, Int32) in
             defer { state = (nil, -1) }
             return state
         }
         guard let thread else { return }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
-        pthread_join(thread, nil)
+        thread.join()
         close(wakeWrite)
     }
 
     fileprivate func report(_ change: Change) { onChange(change) }
-}
-
-/// What identifies one version of a file without reading it: a replaced, rewritten or
-/// touched file differs in one of these. Nil stands for a missing file.
-struct FileVersion: Equatable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modified: timespec
-    var changed: timespec
-
-    init?(path: String) {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        device = UInt64(status.st_dev)
-        inode = UInt64(status.st_ino)
-        size = Int64(status.st_size)
-        modified = status.st_mtim
-        changed = status.st_ctim
-    }
-
-    static func == (left: FileVersion, right: FileVersion) -> Bool {
-        left.device == right.device && left.inode == right.inode && left.size == right.size
-            && left.modified.tv_sec == right.modified.tv_sec && left.modified.tv_nsec == right.modified.tv_nsec
-            && left.changed.tv_sec == right.changed.tv_sec && left.changed.tv_nsec == right.changed.tv_nsec
-    }
 }
 
 /// The watcher thread's state: owned by that thread alone.
@@ -254,7 +218,7 @@ private final class WatchLoop {
                 ledgerWarning.warn(
                     "ledger line skipped", kind: "ledger",
                     metadata: [MosesFilesLogKey.path: "\(tail.path)", MosesFilesLogKey.line: "\(line)", MosesFilesLogKey.error: "\(reason)"],
-                    now: Self.monotonicMilliseconds(), logger: watcher.logger)
+                    now: Self.elapsedMilliseconds(), logger: watcher.logger)
             }
             watcher.report(.ledger(item))
         }
@@ -270,7 +234,7 @@ private final class WatchLoop {
             }
             return
         }
-        let now = Self.monotonicMilliseconds()
+        let now = Self.elapsedMilliseconds()
         let since = ledgerUnreadableSince ?? now
         ledgerUnreadableSince = since
         if isLedgerReadable && now - since >= watcher.ledgerGraceMs {
@@ -303,7 +267,7 @@ private final class WatchLoop {
             stateWarning.warn(
                 "state file not usable; the previous state stays in force", kind: "state",
                 metadata: [MosesFilesLogKey.path: "\(statePath)", MosesFilesLogKey.error: "\(error.reason)"],
-                now: Self.monotonicMilliseconds(), logger: watcher.logger)
+                now: Self.elapsedMilliseconds(), logger: watcher.logger)
             if !isInitial { watcher.report(.stateRefused(error.description)) }
         }
     }
@@ -325,11 +289,13 @@ private final class WatchLoop {
         }
     }
 
-    static func monotonicMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
+    /// Milliseconds on a monotonic scale (from the first call), for the grace and warning
+    /// intervals, which compare `Int64` milliseconds.
+    static func elapsedMilliseconds() -> Int64 {
+        clockOrigin.duration(to: .now).wholeMilliseconds
     }
+
+    private static let clockOrigin = ContinuousClock.now
 
     private static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -4,12 +4,13 @@ import Glibc
 import AuditStore
 import Configuration
 import Logging
+import Runtime
 import Synchronization
 import WireFormats
 
-/// The notifier: a thread with its own connection to the audit database that delivers the
-/// outbox's due rows, one channel's rows in id order, with exponential backoff and jitter,
-/// and flood control per (rule, conversation).
+/// The notifier: a thread with a read-only connection to the audit database that delivers
+/// the outbox's due rows, one channel's rows in id order, with exponential backoff and
+/// jitter, and flood control per (rule, conversation).
 ///
 /// Rows come from the writer's transactions (see `AuditWriter.Configuration
 /// .notificationChannels`), so nothing is announced before it is durable and nothing durable
@@ -18,9 +19,15 @@ import WireFormats
 /// two delivers it again (at least once across crashes, exactly once otherwise). A slow or
 /// down channel only delays its own rows: the worker is apart from the writer.
 ///
+/// The store has one writing connection, the writer's: the worker reads the outbox on its
+/// own read-only connection and writes each outcome through `AuditWriter.write(_:)`, which
+/// returns once it is committed, so outcomes are durable and in order. There is no
+/// standalone mode: without the store's writer the worker would need a second writing
+/// connection, so `start(writingThrough:)` takes the writer (tests start a real one).
+///
 /// Shared between threads: `start`, `wake`, `stop`, `counters` and `outboxCounts` may be
-/// called from any thread. `@unchecked Sendable` because `outbox`, `flood` and `random` are
-/// used only by the worker thread once `start()` has handed them over (checked by
+/// called from any thread. `@unchecked Sendable` because `outbox`, `writer`, `flood` and
+/// `random` are used only by the worker thread once `start()` has handed them over (checked by
 /// `isRunningOnWorker`), and everything else is a `Mutex`, an `Atomic` or immutable.
 package final class DeliveryWorker: @unchecked Sendable {
     /// What to deliver where, and how hard to try.
@@ -101,22 +108,25 @@ package final class DeliveryWorker: @unchecked Sendable {
     private struct Shared {
         var counters = Counters()
         var outboxCounts = OutboxCounts()
-        var thread: pthread_t?
+        var thread: NamedThread?
     }
 
-    // Worker thread only (after start()).
-    private let outbox: Outbox
+    private let path: String
+
+    // Worker thread only (after start(); set by `start(writingThrough:)` before it).
+    private var outbox: Outbox?
+    private var writer: AuditWriter?
     private var flood: FloodControl
     private var random = SystemRandomNumberGenerator()
 
-    /// Opens the worker's connection to the database at `path`; `start()` starts delivering.
+    /// A worker for the database at `path`; `start(writingThrough:)` starts delivering.
     ///
     /// - Parameters:
-    ///   - path: the audit database (created and migrated when missing).
+    ///   - path: the audit database (the writer creates and migrates it).
     ///   - configuration: channels, flood control, retry policy.
     ///   - logger: the component's logger.
     ///   - clock: wall-clock ms (the outbox's times are the writer's wall clock).
-    /// - Throws: `NotificationError.invalidWebhookURL`, or a `DatabaseError` opening the store.
+    /// - Throws: `NotificationError.invalidWebhookURL`.
     package init(
         path: String, configuration: Configuration, logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { WallClock.milliseconds() }
@@ -129,18 +139,27 @@ package final class DeliveryWorker: @unchecked Sendable {
         webhookURL = try configuration.webhookURL.map { url throws(NotificationError) in try WebhookURL(parsing: url) }
         webhook = WebhookClient(caFilePath: configuration.caFilePath)
         flood = FloodControl(windowMs: configuration.suppressionWindowMs)
-        outbox = try Outbox(path: path)
-        shared.withLock { $0.outboxCounts = (try? outbox.counts()) ?? OutboxCounts() }
+        self.path = path
     }
 
-    /// Starts the worker thread. Call once.
+    /// Opens the read-only connection and starts the worker thread, writing outcomes through
+    /// `writer` (the store's one writer on the same file). Call once.
+    ///
+    /// - Throws: `DatabaseError` when the database cannot be opened for reading.
+    package func start(writingThrough writer: AuditWriter) throws(DatabaseError) {
+        let outbox = try Outbox(path: path)
+        shared.withLock { $0.outboxCounts = (try? outbox.counts()) ?? OutboxCounts() }
+        self.outbox = outbox
+        self.writer = writer
+        start()
+    }
+
+    /// Starts the worker thread, once `start(writingThrough:)` has handed it the outbox and
+    /// the writer.
     package func start() {
-        // The thread holds a retain on `self` until `run()` returns; `stop()` joins it.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let code = pthread_create(&handle, nil, deliveryWorkerThreadMain, context)
-        precondition(code == 0, "pthread_create failed: \(code)")
-        shared.withLock { $0.thread = handle }
+        // The thread holds `self` until `run()` returns; `stop()` joins it.
+        let thread = NamedThread.start(name: "moses-notify") { [self] in run() }
+        shared.withLock { $0.thread = thread }
         logger.notice("notifications started", metadata: [
             NotifyLogKey.channels: "\(configuration.channels.map(\.rawValue).joined(separator: ","))",
         ])
@@ -155,11 +174,11 @@ package final class DeliveryWorker: @unchecked Sendable {
         isStopRequested.store(true, ordering: .releasing)
         webhook.cancel()
         doorbell.ring()
-        let thread: pthread_t? = shared.withLock { state in
+        let thread: NamedThread? = shared.withLock { state in
             defer { state.thread = nil }
             return state.thread
         }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
     }
 
     /// A snapshot of the worker's counters.
@@ -173,18 +192,19 @@ package final class DeliveryWorker: @unchecked Sendable {
     // MARK: Worker thread
 
     fileprivate func run() {
+        guard let outbox, let writer else { preconditionFailure("start() without start(writingThrough:)") }
         while !isStopping {
             let now = clock()
             var nextWake = now + configuration.idleWakeMs
             var didWork = false
             do {
-                try summarizeEndedWindows(now: now, nextWake: &nextWake)
+                try summarizeEndedWindows(outbox: outbox, writer: writer, now: now, nextWake: &nextWake)
                 for head in try outbox.pendingHeads() where !isStopping {
                     if head.nextAttemptAt > now {
                         nextWake = min(nextWake, head.nextAttemptAt)
                         continue
                     }
-                    try process(head, nextWake: &nextWake)
+                    try process(head, writer: writer, nextWake: &nextWake)
                     didWork = true
                 }
                 flood.prune(now: now)
@@ -201,9 +221,9 @@ package final class DeliveryWorker: @unchecked Sendable {
         logger.notice("notifications stopped")
     }
 
-    private func process(_ head: OutboxRow, nextWake: inout Int64) throws {
+    private func process(_ head: OutboxRow, writer: AuditWriter, nextWake: inout Int64) throws {
         guard flood.admits(head) else {
-            try outbox.markSuppressed(head.id)
+            try writer.write(.suppressed(id: head.id))
             shared.withLock { $0.counters.suppressed += 1 }
             return
         }
@@ -213,14 +233,14 @@ package final class DeliveryWorker: @unchecked Sendable {
         shared.withLock { $0.counters.attempts += 1 }
         switch result {
         case .success:
-            try outbox.markDelivered(head.id, attempts: attempts, at: clock())
+            try writer.write(.delivered(id: head.id, attempts: attempts, at: clock()))
             shared.withLock { $0.counters.delivered += 1 }
             logger.debug("notification delivered", metadata: [
                 NotifyLogKey.channel: "\(head.channel)", NotifyLogKey.outboxID: "\(head.id)",
             ])
         case .failure(let error):
             if attempts >= configuration.maxAttempts || !error.isRetryable {
-                try outbox.markFailed(head.id, attempts: attempts, error: "\(error)")
+                try writer.write(.failed(id: head.id, attempts: attempts, error: "\(error)"))
                 shared.withLock { $0.counters.failed += 1 }
                 logger.error("notification failed, giving up", metadata: [
                     NotifyLogKey.channel: "\(head.channel)", NotifyLogKey.outboxID: "\(head.id)",
@@ -230,7 +250,7 @@ package final class DeliveryWorker: @unchecked Sendable {
                 let delay = configuration.backoff.delayMs(
                     afterAttempts: attempts, random: Double.random(in: 0..<1, using: &random))
                 let next = clock() + delay
-                try outbox.markRetry(head.id, attempts: attempts, nextAttemptAt: next, error: "\(error)")
+                try writer.write(.retry(id: head.id, attempts: attempts, nextAttemptAt: next, error: "\(error)"))
                 nextWake = min(nextWake, next)
                 shared.withLock { $0.counters.retries += 1 }
                 logger.info("notification failed, retrying", metadata: [
@@ -262,13 +282,13 @@ package final class DeliveryWorker: @unchecked Sendable {
     }
 
     /// Queues a "suppressed N since T" row for each group whose window has ended.
-    private func summarizeEndedWindows(now: Int64, nextWake: inout Int64) throws {
+    private func summarizeEndedWindows(outbox: Outbox, writer: AuditWriter, now: Int64, nextWake: inout Int64) throws {
         for group in try outbox.suppressedGroups() {
             if let end = flood.windowEnd(of: group), end > now {
                 nextWake = min(nextWake, end)
                 continue
             }
-            try outbox.summarize(group, payload: Self.summaryPayload(for: group), at: now)
+            try writer.write(.summary(group, payload: Self.summaryPayload(for: group), at: now))
             shared.withLock { $0.counters.summaries += 1 }
             logger.notice("notifications suppressed", metadata: [
                 NotifyLogKey.channel: "\(group.channel)", ViolationLog.Key.rule: "\(group.rule)",
@@ -291,14 +311,6 @@ package final class DeliveryWorker: @unchecked Sendable {
             .init("last_at", .number(String(group.lastAt))),
         ]).pythonJSONString(.canonical)
     }
-}
-
-/// The worker thread's entry point: a plain global function; the context is the
-/// `DeliveryWorker`, retained by `start()` and released here when `run()` returns.
-private func deliveryWorkerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let worker = Unmanaged<DeliveryWorker>.fromOpaque(context!).takeRetainedValue()
-    worker.run()
-    return nil
 }
 
 /// The notifier's log metadata keys.

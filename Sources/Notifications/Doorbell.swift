@@ -1,4 +1,4 @@
-import AuditStore
+import Runtime
 
 /// The delivery worker's wake-up: it sleeps until its next due time, and `ring()` (a new
 /// durable violation, or stop) wakes it early. A ring with no sleeper is kept, so the next
@@ -21,7 +21,7 @@ final class Doorbell: @unchecked Sendable {
 
     /// Waits until rung or `milliseconds` pass, then clears the bell.
     func wait(milliseconds: Int64) {
-        let deadline = WallClock.monotonicNanoseconds() + UInt64(max(0, milliseconds)) * 1_000_000
+        let deadline = ContinuousClock.now + .milliseconds(max(0, milliseconds))
         lock.withLock {
             while !isRung {
                 if lock.waitForWork(until: deadline) { break }

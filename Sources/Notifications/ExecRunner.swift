@@ -58,7 +58,7 @@ package struct ExecRunner: Sendable {
         close(theirs)
         guard spawned == 0 else { return .failure(.spawnFailed(program: program, errno: spawned)) }
 
-        let deadline = Self.monotonicMilliseconds() + Int64(timeoutMs)
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         var sent = 0
         var isInputClosed = false
         while true {
@@ -81,7 +81,7 @@ package struct ExecRunner: Sendable {
                 Self.kill(pid)
                 return .failure(.stopped)
             }
-            if Self.monotonicMilliseconds() >= deadline {
+            if ContinuousClock.now >= deadline {
                 Self.kill(pid)
                 return .failure(.timedOut(channel: "exec", afterMs: timeoutMs))
             }
@@ -108,9 +108,4 @@ package struct ExecRunner: Sendable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    static func monotonicMilliseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
 }

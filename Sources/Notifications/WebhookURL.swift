@@ -1,4 +1,4 @@
-import LWSSupport
+import Runtime
 import WireFormats
 
 /// A webhook target split for lws: scheme, host, port and path (with query).
@@ -35,7 +35,8 @@ package struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
             throw .invalidWebhookURL(reason: "credentials in the URL are not supported")
         }
         do {
-            (host, port) = try URLAuthority.split(authority, defaultPort: isTLS ? 443 : 80)
+            let parsed = try HostPort(parsing: authority)
+            (host, port) = (parsed.host, parsed.port ?? (isTLS ? 443 : 80))
         } catch {
             switch error {
             case .unclosedBracket: throw .invalidWebhookURL(reason: "unclosed IPv6 bracket")
@@ -48,6 +49,6 @@ package struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Scheme, host, port and path; the query as `***`.
     package var description: String {
-        RedactedURL("\(isTLS ? "https" : "http")://\(URLAuthority.bracketed(host)):\(port)\(path)").description
+        RedactedURL("\(isTLS ? "https" : "http")://\(HostPort.bracketed(host)):\(port)\(path)").description
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Governance
+import Runtime
 import Synchronization
 import Testing
 import TestSupport
@@ -96,22 +97,31 @@ import TestSupport
         #expect(counters.failedRecords == 0)
     }
 
-    @Test func theDropPolicyNeverDropsAViolation() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
+    /// A `.drop` writer of one-record batches whose first batch (`response(0)`) is stuck
+    /// on `blocker`'s write lock until the test rolls it back: its queue then holds exactly
+    /// what the test enqueues.
+    static func makeStuckDropWriter(
+        at path: String, queueCapacity: Int, violationReserve: Int
+    ) throws -> (writer: AuditWriter, blocker: Database) {
         _ = try AuditDatabase.openWriter(path: path)
-        // Another connection holds the write lock, so the writer's first batch waits.
         let blocker = try Database(path: path, mode: .writer)
         try blocker.execute(sql: "BEGIN IMMEDIATE")
         var configuration = AuditWriter.Configuration()
         configuration.batchSize = 1
-        configuration.queueCapacity = 2
-        configuration.violationReserve = 3
+        configuration.queueCapacity = queueCapacity
+        configuration.violationReserve = violationReserve
         configuration.overflowPolicy = .drop
         configuration.busyTimeoutMs = 60_000
         let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        #expect(writer.enqueue(Self.response(0)) == .accepted)
+        #expect(writer.enqueue(response(0)) == .accepted)
         #expect(waitUntil { writer.queueDepth == 0 })  // taken into the stuck batch
+        return (writer, blocker)
+    }
+
+    @Test func theDropPolicyNeverDropsAViolation() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("store.db")
+        let (writer, blocker) = try Self.makeStuckDropWriter(at: path, queueCapacity: 2, violationReserve: 3)
         #expect(writer.enqueue(Self.response(1)) == .accepted)
         #expect(writer.enqueue(Self.response(2)) == .accepted)
         #expect(writer.enqueue(Self.response(3)) == .dropped)
@@ -200,26 +210,17 @@ import TestSupport
 /// A plain joinable thread for a producer that may block (`Thread` of Foundation is not used).
 final class ProducerThread: @unchecked Sendable {
     // Set once in start() and read in join(), both on the test's thread.
-    private var handle: pthread_t?
+    private var thread: NamedThread?
     private let body: @Sendable () -> Void
 
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 
     func start() {
-        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let code = pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
-            box.body()
-            return nil
-        }, box)
-        precondition(code == 0)
-        handle = thread
+        thread = NamedThread.start(name: "producer", body)
     }
 
     func join() {
-        if let handle { pthread_join(handle, nil) }
+        thread?.join()
     }
 }
 

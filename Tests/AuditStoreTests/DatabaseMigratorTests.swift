@@ -78,6 +78,29 @@ import TestSupport
         #expect(try database.singleInteger(sql: "SELECT value FROM stats WHERE name = 'moses_store_responses_rows'") == 2)
     }
 
+    /// Per-rule counter rows an older daemon wrote become the labelled family /metrics
+    /// serves, keeping their values, so the `stats` view and /metrics still agree.
+    @Test func perRuleViolationCountersBecomeOneLabelledFamily() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("before-rule-label.db")
+        do {
+            let old = try Database(path: path, mode: .writer)
+            let before = Schema.steps.prefix { $0.identifier != "2026-11-30-06-violations-rule-label" }
+            try DatabaseMigrator(steps: Array(before)).migrate(old, now: 1)
+            try old.execute(sql: """
+                INSERT INTO counters VALUES ('moses_engine_violations_sequence_total', 3, 1),
+                    ('moses_engine_violations_audit_before_response_total', 2, 1), ('moses_engine_events_total', 9, 1)
+                """)
+        }
+        let database = try AuditDatabase.openWriter(path: path)
+        #expect(try database.singleInteger(
+            sql: "SELECT value FROM stats WHERE name = 'moses_violations_total{rule=\"sequence\"}'") == 3)
+        #expect(try database.singleInteger(
+            sql: "SELECT value FROM stats WHERE name = 'moses_violations_total{rule=\"audit_before_response\"}'") == 2)
+        #expect(try database.singleInteger(sql: "SELECT count(*) FROM counters WHERE name LIKE 'moses_engine_violations_%'") == 0)
+        #expect(try database.singleInteger(sql: "SELECT value FROM stats WHERE name = 'moses_engine_events_total'") == 9)
+    }
+
     @Test func newerSchemaIsAClearError() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("future.db")

@@ -47,8 +47,8 @@ enum Fixtures {
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = WallClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
-    while WallClock.monotonicNanoseconds() < deadline {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if try condition() { return true }
         sched_yield()
         usleep(2_000)  // poll interval of the wait loop, not a wait for the condition itself

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Runtime
 import Testing
 import TestSupport
 @testable import AuditStore
@@ -15,9 +16,9 @@ import TestSupport
     @Test func anEndlessQueryIsStoppedAtItsTimeout() throws {
         let directory = TemporaryDirectory()
         let db = try LedgerExportTests.makeStore(in: directory)
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         let result = try StoreCommandTests.run(["query", "--db", db, "--timeout", "1", Self.endless], in: directory)
-        let elapsedMs = (WallClock.monotonicNanoseconds() - started) / 1_000_000
+        let elapsedMs = started.duration(to: .now).wholeMilliseconds
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("query stopped: the statement was stopped after its time limit of 1 s"), "\(result.stderr)")
         // A second for the query plus the process's start; far below "forever".
@@ -52,9 +53,9 @@ import TestSupport
         }
         // Wait for the query to hold its snapshot, with new commits behind it.
         var sawBlocked = false
-        let deadline = WallClock.monotonicNanoseconds() + 10_000_000_000
+        let deadline = ContinuousClock.now + .seconds(10)
         var index = 100
-        while process.isRunning && WallClock.monotonicNanoseconds() < deadline {
+        while process.isRunning && ContinuousClock.now < deadline {
             _ = writer.enqueue(.violation(Fixtures.violation(index)))
             index += 1
             try writer.flush()

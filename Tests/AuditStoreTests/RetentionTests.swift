@@ -1,3 +1,4 @@
+import Runtime
 import Testing
 import TestSupport
 @testable import AuditStore

@@ -127,8 +127,8 @@ import WireFormats
         for index in 100..<110 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
         try writer.close()
         try LedgerExportTests.tamper(path, seq: 45)
-        let deadline = WallClock.monotonicNanoseconds() + 20_000_000_000
-        while reports.withLock({ $0.isEmpty }) && WallClock.monotonicNanoseconds() < deadline {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while reports.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         let first = try #require(reports.withLock { $0.first })
@@ -206,16 +206,16 @@ import WireFormats
         func ledgerRows() -> Int64 {
             (try? AuditDatabase.openReader(path: db).singleInteger(sql: "SELECT count(*) FROM ledger")) ?? 0
         }
-        var deadline = WallClock.monotonicNanoseconds() + 20_000_000_000
-        while ledgerRows() < 1 && WallClock.monotonicNanoseconds() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        var deadline = ContinuousClock.now + .seconds(20)
+        while ledgerRows() < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(ledgerRows() >= 1, "\(stderr())")
         let metricsPort = Int(stderr().components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
         let before = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         #expect(before.contains("\nmoses_store_corrupt 0\n"), "\(before.prefix(2_000))")
         #expect(before.contains("\nmoses_store_integrity_checks_total "))
         try LedgerExportTests.tamper(db, seq: 1)
-        deadline = WallClock.monotonicNanoseconds() + 20_000_000_000
-        while !stderr().contains("the audit store is corrupt") && WallClock.monotonicNanoseconds() < deadline {
+        deadline = ContinuousClock.now + .seconds(20)
+        while !stderr().contains("the audit store is corrupt") && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(stderr().contains("the audit store is corrupt"), "\(stderr())")

@@ -81,6 +81,20 @@ struct SimulatedGateway {
             .write(toFile: configurationPath, atomically: true, encoding: .utf8)
     }
 
+    /// A simulator that waits for one client and then says nothing.
+    static func makeQuiet() async throws -> SimulatedGateway {
+        try await SimulatedGateway(scenario: #"{"waitForClients":1}"# + "\n")
+    }
+
+    /// `run` with this gateway's configuration (written first, `extra` appended) and
+    /// `arguments`, once its connection is ready (an expectation fails if it never is).
+    func startConnectedRun(_ arguments: [String] = [], configuration extra: String = "") async throws -> Child {
+        try writeConfiguration(extra: extra)
+        let run = try Child(["run", "--config", configurationPath] + arguments, in: directory, name: "run")
+        #expect(await RunCommandTests.waitUntil { run.stderr.contains("gateway connection ready") }, "run: \(run.stderr)")
+        return run
+    }
+
     /// Stops the simulator and deletes the directory.
     func remove() {
         simulator.terminate()

@@ -2,6 +2,7 @@ import Testing
 import TestSupport
 import Crypto
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// Handshakes over real loopback sockets, lws at both ends.

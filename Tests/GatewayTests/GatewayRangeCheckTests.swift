@@ -2,8 +2,8 @@ import Testing
 @testable import Gateway
 @testable import WireFormats
 
-/// Numbers in live frames that once trapped the client: refused at the peek, counted, and
-/// the frame still delivered (lws at both ends, on loopback).
+/// Numbers in live frames that once trapped the client: refused where the client reads the
+/// scanned frame, counted, and the frame still delivered (lws at both ends, on loopback).
 @Suite(.serialized) struct GatewayRangeCheckTests {
     static let session = "agent:primary:discord:group:9"
 
@@ -15,7 +15,7 @@ import Testing
         #"{"type":"event","event":"agent","payload":{"runId":"\#(run)","seq":\#(seq),"stream":"assistant","ts":1767225601000,"sessionKey":"\#(session)","data":{"text":"x"}}}"#
     }
 
-    /// `payload.seq` 9223372036854775808 overflowed `value = product + digit` in FramePeek;
+    /// `payload.seq` 9223372036854775808 overflowed `value = product + digit` in the client;
     /// 9223372036854775807 passed, and the next frame of its run overflowed `highestSeq + 1`.
     @Test func aSeqPastWhatTheGatewayCanCountIsRejectedAndTheFrameGoesOn() async throws {
         let harness = try Harness()
@@ -60,8 +60,28 @@ import Testing
 
     @Test func theLargestSeqAJavaScriptGatewayCanCountIsAccepted() throws {
         let text = Self.agent(run: "r", seq: "9007199254740991")
-        let peek = try #require(Array(text.utf8).withUnsafeBytes { FramePeek($0) })
-        #expect(peek.payloadSeq == 9_007_199_254_740_991)
-        #expect(!peek.hasRejectedSeq)
+        let sequence = try Self.sequence(in: text)
+        #expect(sequence.value == 9_007_199_254_740_991)
+        #expect(!sequence.isRejected)
+    }
+
+    /// Only plain digits in range are a seq; a string or null is no seq at all (as the
+    /// gateway never sends them, nothing to count).
+    @Test func aSeqThatIsNotPlainDigitsIsRejectedAndAStringOrNullIsAbsent() throws {
+        for refused in ["-1", "1.5", "1e3", "-0", "true", "[1]", "{}", "9007199254740992"] {
+            let sequence = try Self.sequence(in: Self.agent(run: "r", seq: refused))
+            #expect(sequence.value == nil && sequence.isRejected, "\(refused)")
+        }
+        for absent in [#""7""#, "null"] {
+            let sequence = try Self.sequence(in: Self.agent(run: "r", seq: absent))
+            #expect(sequence.value == nil && !sequence.isRejected, "\(absent)")
+        }
+        #expect(try Self.sequence(in: Self.agent(run: "r", seq: "0")).value == 0)
+    }
+
+    static func sequence(in text: String) throws -> RunSequence {
+        try Array(text.utf8).withUnsafeBytes { bytes in
+            RunSequence(of: try FrameScanner.scan(bytes), in: FrameBytes(bytes))
+        }
     }
 }

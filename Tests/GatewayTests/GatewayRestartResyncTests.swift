@@ -1,6 +1,7 @@
 import Crypto
 import Testing
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// The daemon restarted: the sessions active before its stop are re-read from
@@ -113,6 +114,8 @@ import Testing
         let order = sink.messages.filter { $0.text.contains("while down") || $0.text.contains("observer live") }
         #expect(order.map(\.delivery.origin) == [.resync(.restart), .live])
         #expect(sink.count(containing: "before the stop") == 0)
+        // A held live frame keeps its scan, and a history row is scanned as built.
+        #expect(sink.messages.allSatisfy { $0.isScanOfMessage })
     }
 
     /// A gateway that answers no `sessions.list`: the sessions the store names are re-read.

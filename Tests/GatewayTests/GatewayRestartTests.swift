@@ -1,5 +1,6 @@
 import Testing
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// The gateway killed and restarted mid-conversation: reconnect, resync, nothing twice,

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Crypto
 @testable import Gateway
+@testable import GatewaySimulator
 @testable import WireFormats
 
 /// Collects what the client hands its sink.
@@ -11,13 +12,20 @@ final class RecordingSink: GatewaySink {
     struct Received: Sendable {
         var text: String
         var delivery: GatewayDelivery
+        /// True when the scan handed over is the scan of the bytes handed over (the sink
+        /// normalizes from it without scanning again).
+        var isScanOfMessage: Bool
     }
 
     private let state = Mutex<(messages: [Received], statuses: [GatewayStatus])>(([], []))
 
-    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
+    func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery) {
         let text = String(decoding: message, as: UTF8.self)
-        state.withLock { $0.messages.append(Received(text: text, delivery: delivery)) }
+        let isScanOfMessage = (try? FrameScanner.scan(message)).map { rescan in
+            [\ScannedFrame.type, \.event, \.payload, \.runID, \.seq, \.sessionKey, \.state, \.message, \.content]
+                .allSatisfy { rescan[keyPath: $0] == frame[keyPath: $0] }
+        } ?? false
+        state.withLock { $0.messages.append(Received(text: text, delivery: delivery, isScanOfMessage: isScanOfMessage)) }
     }
 
     func statusChanged(_ status: GatewayStatus) {

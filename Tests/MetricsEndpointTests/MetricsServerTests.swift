@@ -14,7 +14,7 @@ import Testing
         let server = MetricsServer(port: 0, logger: Logger(label: "metrics-tests")) {
             scrapes.add(1, ordering: .relaxed)
             var snapshot = PrometheusTextTests.sampleSnapshot()
-            snapshot.add("moses_test_scrapes_total", value: Double(scrapes.load(ordering: .relaxed)))
+            snapshot.add("moses_test_scrapes_total", value: Double(scrapes.load(ordering: .relaxed)), help: "Scrapes of this test's server.")
             return snapshot
         }
         let port = try server.start()

@@ -6,7 +6,7 @@ import Testing
         var snapshot = MetricsSnapshot()
         snapshot.add(named: [
             ("moses_engine_events_total", 42),
-            ("moses_engine_violations_sequence_total", 3),
+            ("moses_violations_total{rule=\"sequence\"}", 3),
             ("moses_normalize_events_total{kind=\"response\"}", 7),
             ("moses_normalize_events_total{kind=\"tool_call\"}", 2),
             ("moses_outbox_pending", 5),
@@ -23,7 +23,7 @@ import Testing
         let text = PrometheusText.render(Self.sampleSnapshot())
         let parsed = try PrometheusTextParser(text)
         #expect(parsed.value("moses_engine_events_total") == 42)
-        #expect(parsed.value("moses_engine_violations_sequence_total") == 3)
+        #expect(parsed.value("moses_violations_total", ["rule": "sequence"]) == 3)
         #expect(parsed.value("moses_normalize_events_total", ["kind": "response"]) == 7)
         #expect(parsed.value("moses_normalize_events_total", ["kind": "tool_call"]) == 2)
         #expect(parsed.value("moses_outbox_pending") == 5)

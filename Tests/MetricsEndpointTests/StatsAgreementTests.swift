@@ -40,6 +40,12 @@ import Testing
         snapshot.add(named: OutboxCounts().metrics)
         let parsed = try PrometheusTextParser(PrometheusText.render(snapshot))
         #expect(parsed.samples.count == engineValues.count + writerValues.count + OutboxCounts().metrics.count)
+        // The labelled per-rule series are rows of the view too, each rule's from the start.
+        for rule in RuleID.allCases {
+            let expected: Double = rule == RuleID.allCases[0] ? 2 : 0
+            #expect(parsed.value("moses_violations_total", ["rule": rule.rawValue]) == expected, "\(rule)")
+            #expect(stats["moses_violations_total{rule=\"\(rule.rawValue)\"}"].map(Double.init) == expected, "\(rule)")
+        }
         for sample in parsed.samples {
             let labels = sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
             let name = labels.isEmpty ? sample.name : "\(sample.name){\(labels.joined(separator: ","))}"

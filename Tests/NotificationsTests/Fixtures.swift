@@ -29,6 +29,12 @@ enum Fixtures {
         try writer.close()
     }
 
+    /// The store's one writer on `path`, for a delivery worker to write its outcomes
+    /// through; close it after the worker stops.
+    static func writer(at path: String) throws -> AuditWriter {
+        try AuditWriter(path: path, logger: logger)
+    }
+
     /// A worker configuration with a fast retry schedule for tests.
     static func fastConfiguration(webhookURL: String? = nil, execProgram: String? = nil, windowMs: Int64 = 0)
         -> DeliveryWorker.Configuration {
@@ -69,8 +75,8 @@ enum Fixtures {
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
 func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = WallClock.monotonicNanoseconds() + UInt64(seconds * 1e9)
-    while WallClock.monotonicNanoseconds() < deadline {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
         if try condition() { return true }
         usleep(2_000)  // poll interval of the wait loop, not a wait for the condition itself
     }

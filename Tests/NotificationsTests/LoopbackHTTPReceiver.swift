@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Runtime
 import Synchronization
 
 /// A tiny HTTP/1.1 receiver on 127.0.0.1 (plain sockets, its own thread): the webhook's far
@@ -19,7 +20,7 @@ final class LoopbackHTTPReceiver: Sendable {
         var status: Int
         var requests: [Request] = []
         var isStopped = false
-        var thread: pthread_t?
+        var thread: NamedThread?
     }
 
     let port: Int
@@ -45,14 +46,7 @@ final class LoopbackHTTPReceiver: Sendable {
         precondition(listen(listener, 16) == 0)
         self.listener = listener
         port = Int(UInt16(bigEndian: address.sin_port))
-        final class Box: @unchecked Sendable { let receiver: LoopbackHTTPReceiver; init(_ r: LoopbackHTTPReceiver) { receiver = r } }
-        let box = Unmanaged.passRetained(Box(self)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
-            box.receiver.serve()
-            return nil
-        }, box)
+        let thread = NamedThread.start(name: "http-receiver") { [self] in serve() }
         state.withLock { $0.thread = thread }
     }
 
@@ -71,12 +65,12 @@ final class LoopbackHTTPReceiver: Sendable {
     }
 
     func stop() {
-        let thread: pthread_t? = state.withLock { state in
+        let thread: NamedThread? = state.withLock { state in
             state.isStopped = true
             defer { state.thread = nil }
             return state.thread
         }
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         close(listener)
     }
 

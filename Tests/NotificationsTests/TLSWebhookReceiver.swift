@@ -1,9 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import TestSupport
 import CLibWebsockets
+import LWSRuntime
 import Synchronization
+import TestSupport
 
 /// An `https://` webhook receiver for tests: lws's server role with TLS on 127.0.0.1, a
 /// self-signed certificate made by the openssl command, its own service thread. Records each
@@ -14,14 +15,12 @@ final class TLSWebhookReceiver: Sendable {
         var bodies: [String] = []
         /// The body being received, by connection (the wsi's address).
         var partial: [UInt: [UInt8]] = [:]
-        var isStopRequested = false
-        var contextBits: UInt = 0
-        var thread: pthread_t?
     }
 
     let certificatePath: String
     let keyPath: String
     let shared = Mutex(Shared())
+    let service = ServiceThread()
 
     /// Makes the certificate (CN and SANs 127.0.0.1) and starts listening on a free port.
     init(in directory: TemporaryDirectory) throws {
@@ -32,15 +31,7 @@ final class TLSWebhookReceiver: Sendable {
             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1",
         ])
         guard status == 0 else { throw Failure(reason: "openssl req exited with \(status)") }
-        final class Box: @unchecked Sendable { let receiver: TLSWebhookReceiver; init(_ r: TLSWebhookReceiver) { receiver = r } }
-        let box = Unmanaged.passRetained(Box(self)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Box
-            box.receiver.serve()
-            return nil
-        }, box)
-        shared.withLock { $0.thread = thread }
+        service.start(name: "tls-receiver") { [self] in serve() }
         guard waitUntil(seconds: 10, { shared.withLock { $0.port != nil } }), let port = self.port, port > 0 else {
             stop()
             throw Failure(reason: "the TLS receiver did not start")
@@ -55,51 +46,22 @@ final class TLSWebhookReceiver: Sendable {
     var bodies: [String] { shared.withLock { $0.bodies } }
 
     func stop() {
-        shared.withLock { state in
-            state.isStopRequested = true
-            if state.contextBits != 0, let raw = UnsafeRawPointer(bitPattern: state.contextBits) {
-                lws_cancel_service(OpaquePointer(raw))
-            }
-        }
-        let thread: pthread_t? = shared.withLock { state in
-            defer { state.thread = nil }
-            return state.thread
-        }
-        if let thread { pthread_join(thread, nil) }
+        service.stop()
     }
 
     private func serve() {
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        let name = strdup("tls-webhook")!, interface = strdup("127.0.0.1")!
-        let certificate = strdup(certificatePath)!, key = strdup(keyPath)!
-        defer {
-            table.deallocate()
-            for pointer in [name, interface, certificate, key] { free(pointer) }
-        }
-        table[0].name = UnsafePointer(name)
-        table[0].callback = tlsWebhookReceiverCallback
-        var info = lws_context_creation_info()
-        info.port = 0
-        info.iface = UnsafePointer(interface)
-        info.protocols = UnsafePointer(table)
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
-        info.ssl_cert_filepath = UnsafePointer(certificate)
-        info.ssl_private_key_filepath = UnsafePointer(key)
-        info.user = Unmanaged.passUnretained(self).toOpaque()
-        guard let context = lws_create_context(&info), let vhost = lws_get_vhost_by_name(context, "default") else {
-            shared.withLock { $0.port = -1 }
-            return
-        }
-        shared.withLock { state in
-            state.contextBits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(context)))
-            state.port = Int(lws_get_vhost_listen_port(vhost))
-        }
-        while !shared.withLock({ $0.isStopRequested }) {
-            if lws_service(context, 0) < 0 { break }
-        }
-        shared.withLock { $0.contextBits = 0 }
-        lws_context_destroy(context)
+        let settings = LWSContextSettings(protocolName: "tls-webhook", callback: tlsWebhookReceiverCallback, user: self)
+        settings.info.port = 0
+        settings.info.iface = UnsafePointer(settings.cString("127.0.0.1"))
+        settings.info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+        settings.info.ssl_cert_filepath = UnsafePointer(settings.cString(certificatePath))
+        settings.info.ssl_private_key_filepath = UnsafePointer(settings.cString(keyPath))
+        let isCreated = service.runContext(&settings.info, started: { context in
+            let port = lws_get_vhost_by_name(context, "default").map { Int(lws_get_vhost_listen_port($0)) } ?? -1
+            shared.withLock { $0.port = port }
+            if port < 0 { service.requestStop() }
+        })
+        if !isCreated { shared.withLock { $0.port = -1 } }
     }
 
     static func spawnAndWait(_ program: String, _ arguments: [String]) -> Int32 {

@@ -1,4 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AuditStore
+import Runtime
+import Synchronization
 import Testing
 import TestSupport
 import WireFormats
@@ -17,7 +22,9 @@ import WireFormats
 
         let configuration = Fixtures.fastConfiguration(webhookURL: receiver.url)
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { receiver.requests.count >= 3 })
         worker.stop()
         // While down, only the head of the channel was tried: order holds.
@@ -30,7 +37,7 @@ import WireFormats
         let second = (6...8).map { Fixtures.violation($0) }
         try Fixtures.store(second, at: path, channels: [.webhook])
         let restarted = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        restarted.start()
+        try restarted.start(writingThrough: writer)
         #expect(waitUntil { restarted.outboxCounts.delivered == 8 })
         restarted.stop()
 
@@ -59,7 +66,9 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: url)
         configuration.maxAttempts = 3
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -83,7 +92,9 @@ import WireFormats
         configuration.webhookTimeoutMs = 300
         configuration.maxAttempts = 1
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -97,11 +108,50 @@ import WireFormats
         let silent = SilentListener()
         defer { silent.close() }
         let client = WebhookClient()
-        let started = ExecRunner.monotonicMilliseconds()
+        let started = ContinuousClock.now
         let result = client.post(Array("{}".utf8), to: try WebhookURL(parsing: "http://127.0.0.1:\(silent.port)/"), timeoutMs: 300)
-        let elapsed = ExecRunner.monotonicMilliseconds() - started
+        let elapsed = started.duration(to: .now)
         #expect(result == .failure(.timedOut(channel: "webhook", afterMs: 300)))
-        #expect(elapsed >= 290 && elapsed < 2_000, "took \(elapsed) ms")
+        #expect(elapsed >= .milliseconds(290) && elapsed < .seconds(2), "took \(elapsed)")
+    }
+
+    /// Every POST of a client goes through one lws context on one service thread, also
+    /// after an attempt that timed out; each is answered and recorded by the receiver.
+    @Test func manyPostsShareOneContext() throws {
+        let receiver = LoopbackHTTPReceiver(status: 200)
+        defer { receiver.stop() }
+        let silent = SilentListener()
+        defer { silent.close() }
+        let client = WebhookClient()
+        let url = try WebhookURL(parsing: receiver.url)
+        for index in 1...5 {
+            #expect(client.post(Array("{\"n\":\(index)}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        }
+        let silentURL = try WebhookURL(parsing: "http://127.0.0.1:\(silent.port)/")
+        #expect(client.post(Array("{}".utf8), to: silentURL, timeoutMs: 200) == .failure(.timedOut(channel: "webhook", afterMs: 200)))
+        #expect(client.post(Array("{\"n\":6}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        #expect(receiver.requests.map(\.body) == (1...6).map { "{\"n\":\($0)}" })
+        #expect(client.contextsCreated == 1)
+    }
+
+    /// `cancel` ends the attempt in progress at once (not at its timeout) and every later one.
+    @Test func cancelEndsTheAttemptInProgress() throws {
+        let silent = SilentListener()
+        defer { silent.close() }
+        let client = WebhookClient()
+        let url = try WebhookURL(parsing: "http://127.0.0.1:\(silent.port)/")
+        let outcome = Mutex<Result<Int, NotificationError>?>(nil)
+        let poster = NamedThread.start(name: "moses-poster") {
+            let result = client.post(Array("{}".utf8), to: url, timeoutMs: 60_000)
+            outcome.withLock { $0 = result }
+        }
+        #expect(waitUntil { client.contextsCreated == 1 })
+        let started = ContinuousClock.now
+        client.cancel()
+        poster.join()
+        #expect(outcome.withLock { $0 } == .failure(.stopped))
+        #expect(started.duration(to: .now) < .seconds(30))
+        #expect(client.post(Array("{}".utf8), to: url, timeoutMs: 1_000) == .failure(.stopped))
     }
 }
 
@@ -116,7 +166,9 @@ import WireFormats
         try Fixtures.store([Fixtures.violation(1)], at: path, channels: [.webhook, .exec])
         let worker = try DeliveryWorker(
             path: path, configuration: Fixtures.fastConfiguration(execProgram: program), logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 && worker.outboxCounts.delivered == 1 })
         worker.stop()
         let row = try #require(try Outbox(path: path).rows(of: "webhook").first)
@@ -137,10 +189,31 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
         configuration.caFilePath = receiver.certificatePath
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 2 })
         worker.stop()
         #expect(receiver.bodies == violations.map { $0.jsonLine + "\n" })
+    }
+
+    /// A CA file that is missing fails the TLS handshake; once it is there the next attempt
+    /// takes a new context (lws reads the file only then) and delivers.
+    @Test func aCAFileThatAppearsLaterIsUsed() throws {
+        let directory = TemporaryDirectory()
+        let receiver = try TLSWebhookReceiver(in: directory)
+        defer { receiver.stop() }
+        let caPath = directory.file("ca.pem")
+        let client = WebhookClient(caFilePath: caPath)
+        let url = try WebhookURL(parsing: "https://127.0.0.1:\(receiver.port!)/hook")
+        guard case .failure(.connectFailed) = client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) else {
+            Issue.record("expected the TLS handshake to fail without the CA file")
+            return
+        }
+        #expect(link(receiver.certificatePath, caPath) == 0)
+        #expect(client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        #expect(client.post(Array("{}".utf8), to: url, timeoutMs: 5_000) == .success(200))
+        #expect(client.contextsCreated == 2)
     }
 
     /// Without the CA the server's certificate is refused: nothing is delivered.
@@ -153,7 +226,9 @@ import WireFormats
         var configuration = Fixtures.fastConfiguration(webhookURL: "https://127.0.0.1:\(receiver.port!)/hook")
         configuration.maxAttempts = 2
         let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        worker.start()
+        let writer = try Fixtures.writer(at: path)
+        defer { try? writer.close() }
+        try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.failed == 1 })
         worker.stop()
         #expect(receiver.bodies.isEmpty)

@@ -148,6 +148,18 @@ import WireFormats
         #expect((try? normalizer.normalize(Array(#"{"type":"event","event":"tick","payload":{"ts":3}}"#.utf8), receivedAt: 0)) == GovernanceEvent(at: 3, kind: .tick))
     }
 
+    /// The live path hands the normalizer the client's scan: the size cap still holds there.
+    @Test func refusesAndCountsAnOversizedFrameScannedElsewhere() throws {
+        var normalizer = FrameNormalizer(maximumFrameBytes: 64)
+        let big = Array((#"{"type":"event","event":"tick","payload":{"ts":1,"pad":""# + String(repeating: "x", count: 64) + #""}}"#).utf8)
+        try big.withUnsafeBytes { bytes in
+            let frame = try FrameScanner.scan(bytes)
+            #expect(throws: FrameError(.oversized, at: 64)) { try normalizer.normalize(scanned: frame, in: bytes, receivedAt: 0) }
+        }
+        #expect(normalizer.counters.oversized == 1)
+        #expect(normalizer.counters.framesIn == 1)
+    }
+
     @Test func escapedEventNamesStillMatch() throws {
         var normalizer = FrameNormalizer()
         let frame = #"{"type":"\u0065vent","event":"ti\u0063k","payload":{"ts":1}}"#

@@ -41,6 +41,22 @@ import WireFormats
         #expect(frame.state.kind == .absent)
     }
 
+    /// The fields the gateway client routes by come from the same scan the normalizer uses.
+    @Test func recordsTheFieldsTheClientRoutesBy() throws {
+        let frame = try Self.scan(Self.toolFrame)
+        #expect(Self.slice(Self.toolFrame, frame.seq) == "3")
+        #expect(frame.seq.kind == .number)
+        #expect(Self.slice(Self.toolFrame, frame.sessionKey) == #""agent:secondary:discord:group:1234""#)
+        let response = #"{"type":"res","id":"r-12","ok":false,"error":{"code":"X"}}"#
+        let answer = try Self.scan(response)
+        #expect(Self.slice(response, answer.id) == #""r-12""#)
+        #expect(answer.ok.kind == .false)
+        let message = #"{"type":"event","event":"session.message","payload":{"messageId":"m-1","sessionKey":"s","message":{"role":"user","content":"hi"}}}"#
+        let transcript = try Self.scan(message)
+        #expect(Self.slice(message, transcript.messageID) == #""m-1""#)
+        #expect(transcript.id.kind == .absent && transcript.ok.kind == .absent && transcript.seq.kind == .absent)
+    }
+
     @Test func findsFieldsInAnyOrderWithWhitespace() throws {
         let text = " {\n \"payload\" : { \"data\" : { \"phase\" : \"end\" } , \"stream\" : \"lifecycle\" } ,\t\"type\" : \"event\" } \r\n"
         let frame = try Self.scan(text)

@@ -7,8 +7,8 @@ import CSQLite
 /// runs inside `sqlite3_step` on that thread). SQLite holds an unretained pointer to it: the
 /// `Database` keeps it alive while the connection is open.
 final class StatementDeadline {
-    /// CLOCK_MONOTONIC nanoseconds after which the running statement is interrupted.
-    var deadline: UInt64
+    /// When the running statement is interrupted.
+    var deadline: ContinuousClock.Instant
     /// The limit as given, for the error text.
     let limitNanoseconds: UInt64
     /// Set when the handler interrupted a statement.
@@ -16,7 +16,7 @@ final class StatementDeadline {
 
     init(limitNanoseconds: UInt64) {
         self.limitNanoseconds = limitNanoseconds
-        deadline = WallClock.monotonicNanoseconds() &+ limitNanoseconds
+        deadline = ContinuousClock.now + .nanoseconds(Int64(clamping: limitNanoseconds))
     }
 
     /// The limit in seconds, as `--timeout` takes it.
@@ -32,7 +32,7 @@ final class StatementDeadline {
 private func statementDeadlineProgress(_ context: UnsafeMutableRawPointer?) -> Int32 {
     guard let context else { return 0 }
     let deadline = Unmanaged<StatementDeadline>.fromOpaque(context).takeUnretainedValue()
-    guard WallClock.monotonicNanoseconds() >= deadline.deadline else { return 0 }
+    guard ContinuousClock.now >= deadline.deadline else { return 0 }
     deadline.didExpire = true
     return 1
 }

@@ -1,3 +1,4 @@
+import Runtime
 /// What one integrity check of the store found.
 package struct StoreIntegrityReport: Sendable, Equatable, CustomStringConvertible {
     /// What `PRAGMA quick_check` said other than `ok` (the first few lines), or the error it
@@ -96,7 +97,7 @@ package final class StoreIntegrityCheck {
             report.didCheckPages = true
             checkPagesBounded(into: &report)
         }
-        let chainDeadline = chainBudgetNanoseconds.map { WallClock.monotonicNanoseconds() &+ $0 }
+        let chainDeadline = chainBudgetNanoseconds.map { ContinuousClock.now + .nanoseconds(Int64(clamping: $0)) }
         verifyChain(into: &report, until: chainDeadline, now: now)
         return report
     }
@@ -118,7 +119,7 @@ package final class StoreIntegrityCheck {
         }
     }
 
-    private func verifyChain(into report: inout StoreIntegrityReport, until deadline: UInt64?, now: Int64) {
+    private func verifyChain(into report: inout StoreIntegrityReport, until deadline: ContinuousClock.Instant?, now: Int64) {
         do throws(DatabaseError) {
             var checkpoint = try storedCheckpoint()
             if let checkpoint, let found = try LedgerVerification.checkpointBreak(checkpoint, in: database) {
@@ -140,7 +141,7 @@ package final class StoreIntegrityCheck {
                     arguments: [.integer(reached.seq), .text(reached.hash), .integer(Int64(reached.position)), .integer(now)])
                 checkpoint = reached
                 if chunk.entries < limits.chainChunkRows { break }
-                if let deadline, WallClock.monotonicNanoseconds() >= deadline {
+                if let deadline, ContinuousClock.now >= deadline {
                     report.isChainCheckComplete = false
                     break
                 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import Runtime
 
 /// Checks the store at start and then periodically on a thread of its own, and makes
 /// corruption loud: an error log line, the `isCorrupt` flag and gauge, and `onReport` for
@@ -56,7 +57,7 @@ package final class StoreIntegrityMonitor: @unchecked Sendable {
     private let check: StoreIntegrityCheck
     private let logger: Logger
     private let lock = ConditionLock()
-    private var thread: pthread_t?
+    private var thread: NamedThread?
 
     // Guarded by `lock`.
     private var state = Counters()
@@ -124,12 +125,8 @@ package final class StoreIntegrityMonitor: @unchecked Sendable {
     /// after each check that finds something (keep it short).
     package func start(onReport: @escaping @Sendable (StoreIntegrityReport) -> Void) {
         lock.withLock { self.onReport = onReport }
-        // The thread holds a retain on `self` until `run()` returns; `stop()` joins it.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let code = pthread_create(&handle, nil, storeIntegrityThreadMain, context)
-        precondition(code == 0, "pthread_create failed: \(code)")
-        thread = handle
+        // The thread holds `self` until `run()` returns; `stop()` joins it.
+        thread = NamedThread.start(name: "moses-integrity") { [self] in run() }
     }
 
     /// Stops the thread (a check in progress finishes its chunk first) and closes the
@@ -139,27 +136,27 @@ package final class StoreIntegrityMonitor: @unchecked Sendable {
             isStopping = true
             lock.signalWork()
         }
-        if let thread {
-            pthread_join(thread, nil)
-            self.thread = nil
-        }
+        thread?.join()
+        thread = nil
         check.close()
     }
 
     func run() {
-        var nextPageCheck = WallClock.monotonicNanoseconds() &+ schedule.pageCheckIntervalNanoseconds
+        let pageCheckInterval = Duration.nanoseconds(Int64(clamping: schedule.pageCheckIntervalNanoseconds))
+        let interval = Duration.nanoseconds(Int64(clamping: schedule.intervalNanoseconds))
+        var nextPageCheck = ContinuousClock.now + pageCheckInterval
         // Go on at once when the start check left rows of the chain unverified.
         var isBehind = lock.withLock { report?.isChainCheckComplete == false }
         while true {
-            let deadline = isBehind ? 0 : WallClock.monotonicNanoseconds() &+ schedule.intervalNanoseconds
+            let deadline = ContinuousClock.now + (isBehind ? .zero : interval)
             let stopping = lock.withLock { () -> Bool in
-                while !isStopping && WallClock.monotonicNanoseconds() < deadline { lock.waitForWork(until: deadline) }
+                while !isStopping && ContinuousClock.now < deadline { lock.waitForWork(until: deadline) }
                 return isStopping
             }
             if stopping { return }
-            let now = WallClock.monotonicNanoseconds()
+            let now = ContinuousClock.now
             let checkPages = now >= nextPageCheck
-            if checkPages { nextPageCheck = now &+ schedule.pageCheckIntervalNanoseconds }
+            if checkPages { nextPageCheck = now + pageCheckInterval }
             isBehind = false
             runCheck(pages: checkPages)
         }
@@ -191,10 +188,3 @@ package final class StoreIntegrityMonitor: @unchecked Sendable {
     }
 }
 
-/// The monitor thread's entry point: a plain global function, the monitor in the context
-/// pointer with the retain `start()` took, released here when `run()` returns.
-private func storeIntegrityThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let monitor = Unmanaged<StoreIntegrityMonitor>.fromOpaque(context!).takeRetainedValue()
-    monitor.run()
-    return nil
-}

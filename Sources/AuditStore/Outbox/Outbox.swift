@@ -74,19 +74,19 @@ package struct OutboxCounts: Sendable, Equatable {
     }
 }
 
-/// The outbox's own connection to the audit database: the delivery worker reads due rows and
-/// records each attempt's outcome here, apart from the writer's connection (WAL lets both
-/// work at once; writes wait on the busy timeout).
+/// A read-only connection to the audit database's outbox: the delivery worker reads due rows
+/// here (WAL lets it read while the writer commits). Its changes go through the store's one
+/// writer as `OutboxUpdate`s (`AuditWriter.write(_:)`), never through this connection.
 ///
 /// Owned by one thread (the delivery worker's); not `Sendable`.
 package final class Outbox {
     package let database: Database
 
-    /// Opens (creating and migrating when needed) the database at `path`.
+    /// Opens the database at `path` read-only; the writer has created and migrated it.
     ///
-    /// - Throws: `DatabaseError` for a locked, read-only, corrupt or newer-schema database.
+    /// - Throws: `DatabaseError` for a missing, unreadable, corrupt or newer-schema database.
     package init(path: String, busyTimeoutMs: Int32 = 5_000) throws(DatabaseError) {
-        database = try AuditDatabase.openWriter(path: path, busyTimeoutMs: busyTimeoutMs)
+        database = try AuditDatabase.openReader(path: path, busyTimeoutMs: busyTimeoutMs)
     }
 
     /// The first pending row of each channel, due or not, in id order.
@@ -124,31 +124,6 @@ package final class Outbox {
         return rows
     }
 
-    /// Marks a row delivered (once: a row no longer pending is left alone).
-    ///
-    /// - Returns: true when the row was pending and is now delivered.
-    @discardableResult
-    package func markDelivered(_ id: Int64, attempts: Int, at now: Int64) throws(DatabaseError) -> Bool {
-        try database.execute(sql: OutboxSchema.markDelivered, arguments: [.integer(Int64(attempts)), .integer(now), .integer(id)]) == 1
-    }
-
-    /// Records a failed attempt and when to try again.
-    package func markRetry(_ id: Int64, attempts: Int, nextAttemptAt: Int64, error: String) throws(DatabaseError) {
-        try database.execute(
-            sql: OutboxSchema.markRetry,
-            arguments: [.integer(Int64(attempts)), .integer(nextAttemptAt), .text(error), .integer(id)])
-    }
-
-    /// Gives a row up after its last attempt.
-    package func markFailed(_ id: Int64, attempts: Int, error: String) throws(DatabaseError) {
-        try database.execute(sql: OutboxSchema.markFailed, arguments: [.integer(Int64(attempts)), .text(error), .integer(id)])
-    }
-
-    /// Holds a row back for flood control.
-    package func markSuppressed(_ id: Int64) throws(DatabaseError) {
-        try database.execute(sql: OutboxSchema.markSuppressed, arguments: [.integer(id)])
-    }
-
     /// Suppressed rows not yet covered by a summary, per (channel, rule, conversation).
     package struct SuppressedGroup: Sendable, Equatable {
         package var channel: String
@@ -173,33 +148,6 @@ package final class Outbox {
                 firstAt: statement.integer(at: 4), lastAt: statement.integer(at: 5)))
         }
         return groups
-    }
-
-    /// Queues a summary row for `group` and marks its suppressed rows summarized, in one
-    /// transaction: a summary is written exactly once per suppressed row.
-    ///
-    /// - Returns: the summary row's id.
-    @discardableResult
-    package func summarize(_ group: SuppressedGroup, payload: String, at now: Int64) throws(DatabaseError) -> Int64 {
-        var id: Int64 = 0
-        do {
-            try database.inTransaction(.immediate) {
-                try self.database.execute(sql: OutboxSchema.insertSummaryRow, arguments: [
-                    .text(group.channel), .text(group.rule), .text(group.conversation), .text(payload),
-                    .integer(now), .integer(now),
-                ])
-                id = self.database.lastInsertedRowID
-                try self.database.execute(
-                    sql: OutboxSchema.markSummarized,
-                    arguments: [.text(group.channel), .text(group.rule), .text(group.conversation)])
-                return .commit
-            }
-        } catch let error as DatabaseError {
-            throw error
-        } catch {
-            preconditionFailure("the summary transaction threw a non-database error: \(error)")
-        }
-        return id
     }
 
     /// Rows by state (one query over the state index).

@@ -24,6 +24,7 @@ package enum Schema {
         .init(identifier: "2026-11-24-03-outbox", sql: OutboxSchema.outboxTable),
         .init(identifier: "2026-11-30-04-ledger-verification", sql: ledgerVerificationTable),
         .init(identifier: "2026-11-30-05-responses-ordinal", sql: responsesOrdinal),
+        .init(identifier: "2026-11-30-06-violations-rule-label", sql: violationsRuleLabel),
     ]
 
     static let coreTables = """
@@ -198,6 +199,16 @@ package enum Schema {
     /// Rebuilds `responses` with `ordinal` in its unique key (SQLite cannot change a table's
     /// constraints in place). Legacy renaming leaves the views that name `responses` as they
     /// are: they resolve to the new table once it has the name.
+    /// Renames the per-rule counters `moses_engine_violations_<rule>_total` to the one family
+    /// `/metrics` now serves with a label, `moses_violations_total{rule="<rule>"}`, so the
+    /// `stats` view of a store written by an older daemon agrees with `/metrics`.
+    /// 25 and 30: the lengths of `moses_engine_violations_` (24) plus one, and of it plus `_total`.
+    static let violationsRuleLabel = """
+        UPDATE counters
+            SET name = 'moses_violations_total{rule="' || substr(name, 25, length(name) - 30) || '"}'
+            WHERE name GLOB 'moses_engine_violations_*_total';
+        """
+
     static let responsesOrdinal = """
         PRAGMA legacy_alter_table = ON;
         CREATE TABLE responses_by_ordinal (
@@ -236,7 +247,7 @@ package enum Schema {
 
     // MARK: Statements
 
-    static let insertViolation = """
+    package static let insertViolation = """
         INSERT INTO violations (ts, conversation, session_key, agent_id, role, rule, expected, actual,
             detail, run_id, mode, posture, governance_role, recorded_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -323,7 +334,7 @@ package enum Schema {
         """
 
     /// The last-hour-for-one-conversation question (bench and the plan test).
-    static let violationsForConversationSince = """
+    package static let violationsForConversationSince = """
         SELECT id, ts, agent_id, rule, detail FROM violations
         WHERE conversation = ? AND ts >= ? ORDER BY ts
         """

@@ -1,3 +1,4 @@
+import Runtime
 /// Opening the audit store's database file for its two uses.
 package enum AuditDatabase {
     /// Opens `path` for writing (creating it when missing) and applies pending migrations.

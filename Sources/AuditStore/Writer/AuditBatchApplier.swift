@@ -130,6 +130,8 @@ package final class AuditBatchApplier {
                 for sql in Schema.pruneEvents {
                     outcome.prunedRows += try database.execute(sql: sql, arguments: [.integer(before)])
                 }
+            case .outbox(let update):
+                try apply(update)
             case .counters(let snapshot):
                 for (name, value) in snapshot.values {
                     try database.execute(

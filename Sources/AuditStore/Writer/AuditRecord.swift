@@ -24,6 +24,8 @@ package enum AuditRecord: Sendable, Equatable {
     /// changes, delivered notifications) recorded before `before` (ms). Violations and the
     /// hash-chained ledger are never pruned.
     case prune(before: Int64)
+    /// The delivery worker's outbox bookkeeping (see `AuditWriter.write(_:)`).
+    case outbox(OutboxUpdate)
 
     /// True for a violation: the one kind of record the writer never drops (overflow, a full
     /// hold) and spools when the store cannot take it at stop. Every other kind is an
@@ -31,6 +33,15 @@ package enum AuditRecord: Sendable, Equatable {
     package var isViolation: Bool {
         if case .violation = self { return true }
         return false
+    }
+
+    /// True for the records the overflow policy never drops: violations, and outbox
+    /// bookkeeping (dropping a `delivered` would notify the operator twice).
+    package var isNeverDropped: Bool {
+        switch self {
+        case .violation, .outbox: true
+        default: false
+        }
     }
 }
 
@@ -162,9 +173,17 @@ package struct CountersSnapshot: Sendable, Equatable {
             ("moses_engine_evicted_conversations_total", engine.evictedConversations),
             ("moses_engine_audits_unverifiable_total", engine.unverifiableAudits),
         ]
+        // One labelled series per rule, each present from the start (at 0), so a rate over
+        // any rule works before its first violation.
         for rule in RuleID.allCases {
-            values.append(("moses_engine_violations_\(rule.rawValue)_total", engine.violations(of: rule)))
+            values.append((Self.violationsName(of: rule), engine.violations(of: rule)))
         }
         self.init(at: at, values: values)
+    }
+
+    /// The sample name of one rule's violation count, labels in exposition form as the
+    /// `stats` view keys it: `moses_violations_total{rule="sequence"}`.
+    package static func violationsName(of rule: RuleID) -> String {
+        "moses_violations_total{rule=\"\(rule.rawValue)\"}"
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Governance
 import Logging
+import Runtime
 
 /// The audit store's writer: a thread that owns the write connection and commits what
 /// producers enqueue in batches, behind a bounded queue.
@@ -48,8 +49,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// Records the queue holds before the overflow policy applies.
         package var queueCapacity = 65_536
         package var overflowPolicy = OverflowPolicy.block
-        /// Places past `queueCapacity` that only violations may take, so that a queue full of
-        /// observations never makes a violation wait or drop.
+        /// Places past `queueCapacity` that only violations (and outbox updates) may take, so
+        /// that a queue full of observations never makes a violation wait or drop.
         package var violationReserve = 4_096
         /// Quick attempts per batch before the store is reported failing and the batch held.
         package var maxAttempts = 5
@@ -129,6 +130,8 @@ package final class AuditWriter: @unchecked Sendable {
         /// gauge, so not among `named` (which the store keeps as monotonic counters).
         package var lastBatchMicroseconds: UInt64 = 0
 
+        package init() {}
+
         /// Under their metric names.
         package var named: [(name: String, value: UInt64)] {
             [
@@ -170,7 +173,7 @@ package final class AuditWriter: @unchecked Sendable {
     private let onDurable: @Sendable (DurableBatch) -> Void
     private let onHealthChange: @Sendable (StoreHealth) -> Void
     private let lock = ConditionLock()
-    private var thread: pthread_t?
+    private var thread: NamedThread?
 
     // Guarded by `lock`.
     private var queue: RingBuffer<AuditRecord>
@@ -199,8 +202,8 @@ package final class AuditWriter: @unchecked Sendable {
     /// Records the store has not taken yet, oldest first (see the type's comment).
     private var hold: [AuditRecord] = []
     private var retryDelayMs = 0
-    private var nextRetryAt: UInt64 = 0
-    private var degradedSince: UInt64 = 0
+    private var nextRetryAt = ContinuousClock.now
+    private var degradedSince = ContinuousClock.now
     /// Spool files taken in at start: removed once their violations (the first this writer
     /// commits, since nothing overtakes them) are all stored.
     private var spoolFiles: [String] = []
@@ -287,14 +290,14 @@ package final class AuditWriter: @unchecked Sendable {
     /// Hands one record to the writer.
     ///
     /// When the queue holds `queueCapacity` records, an observation waits (`.block`) or is
-    /// dropped (`.drop`); a violation takes a place of the violation reserve, and waits only
-    /// when that is full too.
+    /// dropped (`.drop`); a violation (or an outbox update) takes a place of the violation
+    /// reserve, and waits only when that is full too.
     package func enqueue(_ record: AuditRecord) -> EnqueueResult {
         lock.lock()
         defer { lock.unlock() }
-        let isViolation = record.isViolation
-        while !isClosing && (isViolation ? queue.isFull : queue.count >= configuration.queueCapacity) {
-            guard isViolation || configuration.overflowPolicy == .block else {
+        let isNeverDropped = record.isNeverDropped
+        while !isClosing && (isNeverDropped ? queue.isFull : queue.count >= configuration.queueCapacity) {
+            guard isNeverDropped || configuration.overflowPolicy == .block else {
                 state.dropped += 1
                 if !hasLoggedDrop {
                     hasLoggedDrop = true
@@ -350,10 +353,8 @@ package final class AuditWriter: @unchecked Sendable {
             lock.signalWork()
             lock.broadcastProgress()
         }
-        if let thread {
-            pthread_join(thread, nil)
-            self.thread = nil
-        }
+        thread?.join()
+        thread = nil
         let failure = lock.withLock { () -> DatabaseError? in
             defer { unreportedFailure = nil }
             return unreportedFailure
@@ -383,13 +384,9 @@ package final class AuditWriter: @unchecked Sendable {
     // MARK: Writer thread
 
     private func startThread() {
-        // The thread holds a retain on `self` (passRetained) until `run()` returns; `close()`
-        // joins it before the last caller reference can go.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let code = pthread_create(&handle, nil, auditWriterThreadMain, context)
-        precondition(code == 0, "pthread_create failed: \(code)")
-        thread = handle
+        // The thread holds `self` until `run()` returns; `close()` joins it before the last
+        // caller reference can go.
+        thread = NamedThread.start(name: "moses-writer") { [self] in run() }
     }
 
     func run() {
@@ -401,7 +398,7 @@ package final class AuditWriter: @unchecked Sendable {
                 // The store owes us the hold: keep taking what producers queue (as room
                 // allows) until it is time to try again, or we stop.
                 absorbQueueIntoHold()
-                while !isClosing && !isRetryRequested && WallClock.monotonicNanoseconds() < nextRetryAt {
+                while !isClosing && !isRetryRequested && ContinuousClock.now < nextRetryAt {
                     lock.waitForWork(until: nextRetryAt)
                     absorbQueueIntoHold()
                 }
@@ -424,9 +421,9 @@ package final class AuditWriter: @unchecked Sendable {
             }
             // Fill the batch until it is full, its window ends, the queue is at capacity
             // (producers are waiting), or someone flushes or closes.
-            let deadline = WallClock.monotonicNanoseconds() + UInt64(configuration.batchIntervalMs) * 1_000_000
+            let deadline = ContinuousClock.now + .milliseconds(configuration.batchIntervalMs)
             while queue.count < configuration.batchSize && queue.count < configuration.queueCapacity && !isClosing
-                && flushTarget <= settledSequence && WallClock.monotonicNanoseconds() < deadline {
+                && flushTarget <= settledSequence && ContinuousClock.now < deadline {
                 lock.waitForWork(until: deadline)
             }
             batch.removeAll(keepingCapacity: true)
@@ -435,7 +432,7 @@ package final class AuditWriter: @unchecked Sendable {
             lock.broadcastProgress()  // room in the queue
             lock.unlock()
 
-            let started = WallClock.monotonicNanoseconds()
+            let started = ContinuousClock.now
             let result = commit(batch, counters: counters, attempts: configuration.maxAttempts)
             switch result {
             case .success(let outcome):
@@ -467,7 +464,7 @@ package final class AuditWriter: @unchecked Sendable {
     private func writeFrontOfHold(attempts: Int) {
         let count = min(configuration.batchSize, hold.count)
         let counters = lock.withLock { countersIncluding(count) }
-        let started = WallClock.monotonicNanoseconds()
+        let started = ContinuousClock.now
         switch commit(hold.prefix(count), counters: counters, attempts: attempts) {
         case .success(let outcome):
             let written = Array(hold.prefix(count))
@@ -481,7 +478,7 @@ package final class AuditWriter: @unchecked Sendable {
             }
             settleCommitted(written, outcome: outcome, startedAt: started)
             if recovered {
-                let seconds = (WallClock.monotonicNanoseconds() - degradedSince) / 1_000_000_000
+                let seconds = degradedSince.duration(to: .now).components.seconds
                 logger.notice("audit store writable again; held records stored", metadata: [
                     StoreLogKey.degradedSeconds: "\(seconds)",
                 ])
@@ -510,7 +507,7 @@ package final class AuditWriter: @unchecked Sendable {
             return isNew
         }
         if isNewEpisode {
-            degradedSince = WallClock.monotonicNanoseconds()
+            degradedSince = .now
             retryDelayMs = configuration.retryDelayMs
             logger.error("audit store cannot write; holding records and retrying", metadata: [
                 StoreLogKey.error: "\(error)", StoreLogKey.held: "\(hold.count)",
@@ -519,13 +516,13 @@ package final class AuditWriter: @unchecked Sendable {
         } else {
             retryDelayMs = min(retryDelayMs * 2, configuration.maxRetryDelayMs)
         }
-        nextRetryAt = WallClock.monotonicNanoseconds() + UInt64(retryDelayMs) * 1_000_000
+        nextRetryAt = .now + .milliseconds(retryDelayMs)
     }
 
     /// A batch is on disk: count it, remove spool files it completes, tell the MO§ES ledger
     /// and `onDurable`.
-    private func settleCommitted(_ batch: [AuditRecord], outcome: AuditBatchApplier.Outcome, startedAt: UInt64) {
-        let elapsed = (WallClock.monotonicNanoseconds() - startedAt) / 1_000
+    private func settleCommitted(_ batch: [AuditRecord], outcome: AuditBatchApplier.Outcome, startedAt: ContinuousClock.Instant) {
+        let elapsed = UInt64(clamping: startedAt.duration(to: .now).wholeMicroseconds)
         lock.withLock {
             settledSequence += UInt64(batch.count)
             state.written += UInt64(batch.count)
@@ -720,14 +717,6 @@ package final class AuditWriter: @unchecked Sendable {
             logger.warning("size cap not changed", metadata: [StoreLogKey.error: "\(error)"])
         }
     }
-}
-
-/// The writer thread's entry point: a plain global function; the context is the
-/// `AuditWriter`, retained by `startThread` and released here when `run()` returns.
-private func auditWriterThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let writer = Unmanaged<AuditWriter>.fromOpaque(context!).takeRetainedValue()
-    writer.run()
-    return nil
 }
 
 /// The store's log metadata keys (`path` also for the daemon's startup lines).

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// A set that forgets its oldest members past a capacity: the runs and messages already
 /// delivered, kept to drop replays without growing forever.
 ///
@@ -61,6 +63,13 @@ enum IdentityHash {
     static func of(_ text: String) -> UInt64 {
         var copy = text
         return copy.withUTF8 { of(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The hash of a string span's text, as `of(_: String)` of its decoded value (no
+    /// allocation unless it holds escapes).
+    static func of(_ span: FrameSpan, in bytes: FrameBytes) -> UInt64 {
+        if span.hasEscapes { return of(bytes.decodedString(span)) }
+        return of(UnsafeRawBufferPointer(rebasing: bytes.bytes[(Int(span.start) + 1)..<(Int(span.end) - 1)]))
     }
 }
 

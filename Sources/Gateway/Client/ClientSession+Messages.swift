@@ -8,53 +8,84 @@ extension ClientSession {
         counters.framesIn.increment()
         counters.bytesIn.increment(by: message.count)
         if configuration.isCountOnly, case .ready = phase { return }
+        // The one scan of the frame: the client routes by it and the sink normalizes from it.
+        guard let frame = scan(message) else { return }
         if configuration.protocolMode == .legacy {
-            deliver(message, .live)
+            deliver(message, frame, .live)
             return
         }
-        guard let peek = FramePeek(message), peek.type != nil else {
-            counters.malformed.increment()
-            if !hasLoggedMalformed {
-                hasLoggedMalformed = true
-                let error = GatewayError.malformedFrame(size: message.count, prefix: HandshakeError.prefix(of: message))
-                logger.warning("malformed gateway frame skipped (first; the rest only counted)", metadata: [GatewayLogKey.error: "\(error)"])
-            }
+        let bytes = FrameBytes(message)
+        guard frame.type.kind == .string else {
+            countMalformed(message)
             return
         }
+        let isEvent = bytes.string(frame.type, equals: "event")
+        let isResponse = bytes.string(frame.type, equals: "res")
         switch phase {
         case .awaitingChallenge:
-            if peek.isEvent, peek.field(peek.event, is: "connect.challenge") {
+            if isEvent, bytes.string(frame.event, equals: "connect.challenge") {
                 answerChallenge(message)
             }
         case let .awaitingHello(requestID):
-            if peek.isResponse, peek.string(peek.id) == requestID {
+            if isResponse, frame.id.kind == .string, bytes.decodedString(frame.id) == requestID {
                 handleConnectResponse(message)
             }
         case .ready:
-            if peek.isEvent {
-                handleEvent(message, peek)
-            } else if peek.isResponse {
-                handleResponse(message, peek)
+            if isEvent {
+                handleEvent(message, frame)
+            } else if isResponse {
+                handleResponse(message, frame)
             }
         case .idle, .connecting, .halted:
             break
         }
     }
 
+    /// Scans a frame with the scanner the sink's normalizer uses.
+    ///
+    /// - Returns: nil, counted as malformed, when the bytes are not one well-formed JSON object.
+    func scan(_ message: UnsafeRawBufferPointer) -> ScannedFrame? {
+        do {
+            return try FrameScanner.scan(message)
+        } catch {
+            countMalformed(message)
+            return nil
+        }
+    }
+
+    func countMalformed(_ message: UnsafeRawBufferPointer) {
+        counters.malformed.increment()
+        if !hasLoggedMalformed {
+            hasLoggedMalformed = true
+            let error = GatewayError.malformedFrame(size: message.count, prefix: HandshakeError.prefix(of: message))
+            logger.warning("malformed gateway frame skipped (first; the rest only counted)", metadata: [GatewayLogKey.error: "\(error)"])
+        }
+    }
+
     /// Hands a message to the sink; a live one waits while a restart resync is pending.
-    func deliver(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
+    func deliver(_ message: UnsafeRawBufferPointer, _ frame: ScannedFrame, _ delivery: GatewayDelivery) {
         if !restartAwaiting.isEmpty, delivery.origin == .live {
-            restartHeldLive.append(Array(message))
+            // The spans are offsets, so they stay valid for the copy.
+            restartHeldLive.append((Array(message), frame))
             if restartHeldLive.count >= Self.restartBatchCapacity { flushRestartBatch() }
             return
         }
-        handOn(message, delivery)
+        handOn(message, frame, delivery)
     }
 
-    /// Hands a message to the sink now, counted as delivered.
-    func handOn(_ message: UnsafeRawBufferPointer, _ delivery: GatewayDelivery) {
+    /// Hands a message and its scan to the sink now, counted as delivered.
+    func handOn(_ message: UnsafeRawBufferPointer, _ frame: ScannedFrame, _ delivery: GatewayDelivery) {
         counters.delivered.increment()
-        client.sink.receive(message, delivery: delivery)
+        client.sink.receive(frame, in: message, delivery: delivery)
+    }
+
+    /// Scans a frame the client built from a history row (encoder output: refused only past
+    /// the scanner's nesting limit, then counted as malformed) and passes it to `body`.
+    func withScanned(_ built: [UInt8], _ body: (UnsafeRawBufferPointer, ScannedFrame) -> Void) {
+        built.withUnsafeBytes { message in
+            guard let frame = scan(message) else { return }
+            body(message, frame)
+        }
     }
 
     // MARK: Handshake
@@ -181,13 +212,15 @@ extension ClientSession {
         return agents.contains(String(parts[1]))
     }
 
-    func handleEvent(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
-        let isAgent = peek.field(peek.event, is: "agent")
-        if isAgent || peek.field(peek.event, is: "chat") {
-            if peek.hasRejectedSeq { counters.rejectedValues.increment() }
-            if let runField = peek.runID {
-                let run = peek.hash(runField)
-                if let seq = peek.payloadSeq, seq > 0 {
+    func handleEvent(_ message: UnsafeRawBufferPointer, _ frame: ScannedFrame) {
+        let bytes = FrameBytes(message)
+        let isAgent = bytes.string(frame.event, equals: "agent")
+        if isAgent || bytes.string(frame.event, equals: "chat") {
+            let sequence = RunSequence(of: frame, in: bytes)
+            if sequence.isRejected { counters.rejectedValues.increment() }
+            if frame.runID.kind == .string {
+                let run = IdentityHash.of(frame.runID, in: bytes)
+                if let seq = sequence.value, seq > 0 {
                     var track = runs.value(for: run) ?? RunTrack()
                     // Within one stream a run's seq only grows: anything else is a replay.
                     let last = isAgent ? track.lastAgentSeq : track.lastChatSeq
@@ -197,7 +230,8 @@ extension ClientSession {
                     }
                     // Agent and chat events share the run's numbering: a jump past every
                     // number seen means frames were missed.
-                    if track.highestSeq > 0 && seq > track.highestSeq + 1, let sessionKey = peek.string(peek.sessionKey) {
+                    if track.highestSeq > 0 && seq > track.highestSeq + 1, frame.sessionKey.kind == .string {
+                        let sessionKey = bytes.decodedString(frame.sessionKey)
                         counters.gaps.increment()
                         logger.debug("run seq gap; re-reading history", metadata: [
                             GatewayLogKey.sessionKey: "\(sessionKey)", GatewayLogKey.reason: "expected \(track.highestSeq + 1), got \(seq)",
@@ -208,7 +242,7 @@ extension ClientSession {
                     track.highestSeq = max(track.highestSeq, seq)
                     runs.set(track, for: run)
                 }
-                if !isAgent, peek.field(peek.state, is: "final") {
+                if !isAgent, bytes.string(frame.state, equals: "final") {
                     if deliveredRuns.contains(run) {
                         counters.duplicates.increment()
                         return
@@ -216,15 +250,15 @@ extension ClientSession {
                     deliveredRuns.insert(run)
                 }
             }
-        } else if peek.field(peek.event, is: "session.message") {
-            if let messageField = peek.messageID {
-                let messageKey = peek.hash(messageField)
+        } else if bytes.string(frame.event, equals: "session.message") {
+            if frame.messageID.kind == .string {
+                let messageKey = IdentityHash.of(frame.messageID, in: bytes)
                 if deliveredMessages.contains(messageKey) {
                     counters.duplicates.increment()
                     return
                 }
                 deliveredMessages.insert(messageKey)
-            } else if let frame = OpaqueJSON.decode(message), let payload = frame["payload"],
+            } else if let decoded = OpaqueJSON.decode(message), let payload = decoded["payload"],
                       let sessionKey = payload["sessionKey"]?.stringValue, let transcript = payload["message"] {
                 // No id to remember it by (off the hot path: one per committed message).
                 let contentKey = Self.contentKey(sessionKey: sessionKey, message: transcript)
@@ -234,14 +268,14 @@ extension ClientSession {
                 }
                 deliveredContents.insert(contentKey)
             }
-            if let runField = peek.runID { deliveredRuns.insert(peek.hash(runField)) }
-        } else if peek.field(peek.event, is: "sessions.changed") {
-            if let key = peek.string(peek.sessionKey) { follow(key) }
-        } else if peek.field(peek.event, is: "shutdown") {
+            if frame.runID.kind == .string { deliveredRuns.insert(IdentityHash.of(frame.runID, in: bytes)) }
+        } else if bytes.string(frame.event, equals: "sessions.changed") {
+            if frame.sessionKey.kind == .string { follow(bytes.decodedString(frame.sessionKey)) }
+        } else if bytes.string(frame.event, equals: "shutdown") {
             logger.info("gateway announced shutdown; will re-read history after reconnecting")
             for key in knownSessions { resyncReasons[key] = .shutdown }
         }
-        deliver(message, .live)
+        deliver(message, frame, .live)
     }
 
     /// The identity of a transcript message without an id: its session, role, time and
@@ -283,9 +317,10 @@ extension ClientSession {
 
     // MARK: Responses
 
-    func handleResponse(_ message: UnsafeRawBufferPointer, _ peek: FramePeek) {
-        guard let id = peek.string(peek.id), let purpose = pending.removeValue(forKey: id) else { return }
-        guard peek.ok == true else {
+    func handleResponse(_ message: UnsafeRawBufferPointer, _ frame: ScannedFrame) {
+        guard frame.id.kind == .string,
+              let purpose = pending.removeValue(forKey: FrameBytes(message).decodedString(frame.id)) else { return }
+        guard frame.ok.kind == .true else {
             counters.rpcFailures.increment()
             let error = (try? ResponseFrame<OpaqueJSON>.decode(message))?.error
             logger.warning("gateway RPC failed", metadata: [
@@ -365,10 +400,10 @@ extension ClientSession {
         restartBatch.removeAll()
         restartHeldLive.removeAll()
         for row in rows {
-            row.frame.withUnsafeBytes { handOn($0, row.delivery) }
+            withScanned(row.frame) { handOn($0, $1, row.delivery) }
         }
-        for message in live {
-            message.withUnsafeBytes { handOn($0, .live) }
+        for held in live {
+            held.bytes.withUnsafeBytes { handOn($0, held.frame, .live) }
         }
     }
 
@@ -414,7 +449,7 @@ extension ClientSession {
             counters.resyncMessages.increment()
             let delivery = GatewayDelivery(origin: .resync(reason), sessionKey: sessionKey, runID: runID, messageID: messageID)
             guard isHeld else {
-                frame.withUnsafeBytes { deliver($0, delivery) }
+                withScanned(frame) { deliver($0, $1, delivery) }
                 continue
             }
             rowTime = RestartResync.timestamp(of: row) ?? rowTime

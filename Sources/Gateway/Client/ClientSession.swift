@@ -2,8 +2,9 @@
 import Glibc
 #endif
 import CLibWebsockets
-import LWSSupport
+import LWSRuntime
 import Logging
+import Runtime
 import WireFormats
 
 /// The client's state on its service thread: the lws context, the one connection, the
@@ -56,7 +57,7 @@ final class ClientSession {
     var pendingClose: Int32?
     var afterClose: AfterClose?
     var peerCloseCode: Int?
-    var lastFrameMicroseconds: Int64 = 0
+    var lastFrameAt = ContinuousClock.now
     var silenceLimitMs = 0
     var attemptsSinceReady = 0
     /// Between `connect()` and the connection's outcome (see `LWSDialErrors`).
@@ -103,7 +104,7 @@ final class ClientSession {
     var restartBatch: [RestartRow] = []
     /// Live messages received while a restart resync is pending: handed on after its rows,
     /// so that nothing live is judged before the downtime it follows.
-    var restartHeldLive: [[UInt8]] = []
+    var restartHeldLive: [(bytes: [UInt8], frame: ScannedFrame)] = []
 
     /// A history row waiting in `restartBatch`.
     struct RestartRow {
@@ -121,7 +122,7 @@ final class ClientSession {
 
     // C strings and tables lws keeps pointers to for the context's life.
     var cStrings: [UnsafeMutablePointer<CChar>] = []
-    var protocols: UnsafeMutablePointer<lws_protocols>?
+    var contextSettings: LWSContextSettings?
     lazy var reconnectTimer = LWSTimer { [unowned self] in self.connect() }
     lazy var watchdogTimer = LWSTimer { [unowned self] in self.checkLiveness() }
 
@@ -138,7 +139,6 @@ final class ClientSession {
     deinit {
         wsiSlot.deallocate()
         for string in cStrings { free(string) }
-        protocols?.deallocate()
     }
 
     func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
@@ -155,46 +155,37 @@ final class ClientSession {
             let text = String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
             if !text.isEmpty { deviceToken = text }
         }
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        table[0].name = UnsafePointer(cString(Self.protocolName))
-        table[0].callback = gatewayClientCallback
+        let settings = LWSContextSettings(
+            clientProtocol: Self.protocolName, callback: gatewayClientCallback, user: self, caFilePath: configuration.caFilePath)
+        contextSettings = settings
         // 64 KiB chunks: one callback per frame for large messages, nothing lost for small.
-        table[0].rx_buffer_size = 65_536
-        protocols = table
-
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
-        info.protocols = UnsafePointer(table)
-        info.user = Unmanaged.passUnretained(self).toOpaque()
+        settings.protocolEntry[0].rx_buffer_size = 65_536
         // One connection plus lws's internal pipe; a small table instead of RLIMIT_NOFILE.
-        info.fd_limit_per_thread = 8
+        settings.info.fd_limit_per_thread = 8
         // lws reads at most this much per POLLIN (default 4096, ~17 frames): 64 KiB cuts the
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
-        info.pt_serv_buf_size = 65_536
-        if let caFile = configuration.caFilePath { info.client_ssl_ca_filepath = UnsafePointer(cString(caFile)) }
-        guard let context = lws_create_context(&info) else {
+        settings.info.pt_serv_buf_size = 65_536
+        let isCreated = client.thread.runContext(
+            &settings.info,
+            started: { context in
+                self.context = context
+                connect()
+            },
+            stopping: { _ in
+                // Received is judged: what a cut-short restart resync holds goes on before the stop
+                // (the sessions that did not answer are re-read at the next start).
+                flushRestartBatch()
+                isStopping = true
+                endDialing()
+                reconnectTimer.cancel()
+                watchdogTimer.cancel()
+            })
+        guard isCreated else {
             let error = GatewayError.contextCreationFailed(configuration.caFilePath.map { "CA file '\($0)'" } ?? "client context")
             logger.error("gateway client cannot start", metadata: [GatewayLogKey.error: "\(error)"])
             client.report(.stopped(reason: error))
             return
         }
-        self.context = context
-        client.thread.publish(context)
-        connect()
-        while !client.thread.isStopRequested {
-            if lws_service(context, 0) < 0 { break }
-        }
-        // Received is judged: what a cut-short restart resync holds goes on before the stop
-        // (the sessions that did not answer are re-read at the next start).
-        flushRestartBatch()
-        isStopping = true
-        endDialing()
-        reconnectTimer.cancel()
-        watchdogTimer.cancel()
-        client.thread.unpublish()
-        lws_context_destroy(context)
         self.context = nil
         client.report(.stopped(reason: nil))
         logger.notice("gateway client stopped")
@@ -407,7 +398,7 @@ final class ClientSession {
     // MARK: Liveness
 
     func touch() {
-        lastFrameMicroseconds = monotonicMicroseconds()
+        lastFrameAt = .now
     }
 
     func armWatchdog(silenceLimitMs: Int) {
@@ -422,7 +413,7 @@ final class ClientSession {
             // We stopped reading, so the silence is ours, not the gateway's.
             touch()
         }
-        let silentMicroseconds = monotonicMicroseconds() - lastFrameMicroseconds
+        let silentMicroseconds = lastFrameAt.duration(to: .now).wholeMicroseconds
         let limitMicroseconds = Int64(silenceLimitMs) * 1000
         if silentMicroseconds >= limitMicroseconds {
             counters.tickTimeouts.increment()

@@ -1,3 +1,4 @@
+import LWSRuntime
 import Logging
 import Synchronization
 import WireFormats
@@ -97,7 +98,7 @@ package final class GatewayClient: Sendable {
     /// Starts the service thread; returns at once. Connection progress goes to the sink's
     /// `statusChanged`.
     package func start() {
-        thread.start { [self] in
+        thread.start(name: "moses-gateway") { [self] in
             let session = ClientSession(client: self)
             session.run()
         }
@@ -145,18 +146,17 @@ package final class GatewayClient: Sendable {
 }
 
 /// Log metadata keys of the gateway target, in one place.
-enum GatewayLogKey {
+package enum GatewayLogKey {
     static let url = "gateway.url"
-    static let error = "error"
+    package static let error = "error"
     static let attempt = "gateway.attempt"
     static let delay = "gateway.retry_ms"
     static let requestID = "gateway.pairing.request_id"
     static let command = "gateway.operator_command"
     static let sessionKey = "session.key"
     static let sessions = "gateway.sessions"
-    static let reason = "gateway.reason"
+    package static let reason = "gateway.reason"
     static let protocolVersion = "gateway.protocol"
     static let scopes = "gateway.scopes"
     static let size = "frame.size"
-    static let port = "simulator.port"
 }

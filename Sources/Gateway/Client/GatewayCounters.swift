@@ -4,7 +4,7 @@ import Synchronization
 /// any thread (relaxed atomics: each is a total, not a consistent snapshot of all).
 package final class GatewayCounters: Sendable {
     /// Complete inbound messages (after reassembly).
-    let framesIn = Atomic<Int>(0)
+    package let framesIn = Atomic<Int>(0)
     /// Inbound payload bytes.
     let bytesIn = Atomic<Int>(0)
     /// Messages handed to the sink (live and resync).

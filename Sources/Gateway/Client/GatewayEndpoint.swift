@@ -1,4 +1,4 @@
-import LWSSupport
+import Runtime
 import WireFormats
 
 /// A parsed `ws://` or `wss://` gateway URL.
@@ -31,19 +31,19 @@ package struct GatewayEndpoint: Sendable, Equatable, CustomStringConvertible {
             authority = authority[authority.index(after: at)...]
             hadUserInfo = true
         }
-        let split: (host: String, port: Int)
+        let split: HostPort
         do {
-            split = try URLAuthority.split(authority, defaultPort: isTLS ? 443 : 80)
+            split = try HostPort(parsing: authority)
         } catch {
             throw .invalidURL(url)
         }
         guard !split.host.contains("@") else { throw .invalidURL(url) }
         host = split.host
-        port = split.port
+        port = split.port ?? (isTLS ? 443 : 80)
     }
 
     /// Scheme, host, port and path; the query shown as `***` (`RedactedURL`).
     package var description: String {
-        RedactedURL("\(isTLS ? "wss" : "ws")://\(URLAuthority.bracketed(host)):\(port)\(path)").description
+        RedactedURL("\(isTLS ? "wss" : "ws")://\(HostPort.bracketed(host)):\(port)\(path)").description
     }
 }

@@ -1,3 +1,5 @@
+import WireFormats
+
 /// Where the gateway client hands what it receives. The daemon wires it to the frame
 /// normalizer, the engine and the store.
 ///
@@ -5,15 +7,17 @@
 /// and hand anything that blocks to another thread through a bounded queue, or pings,
 /// timers and the watchdog stall.
 package protocol GatewaySink: Sendable {
-    /// One complete inbound message (a whole OpenClaw event frame, or a legacy frame).
+    /// One complete inbound message (a whole OpenClaw event frame, or a legacy frame) and
+    /// its scan: the client scanned it once to route it, so the sink need not scan again.
     ///
     /// - Parameters:
+    ///   - frame: the spans `FrameScanner` found in `message` (a well-formed JSON object).
     ///   - message: the frame's bytes, valid only during the call (copy to keep).
     ///   - delivery: live, or replayed from `chat.history` after a gap, a reconnect, a
     ///     `shutdown` or a restart of the daemon. A resync frame is a `session.message` event built from a history
     ///     row; the client has already left out rows whose run or message it delivered
     ///     live, and `delivery.runID`/`messageID` let the daemon dedupe again by run id.
-    func receive(_ message: UnsafeRawBufferPointer, delivery: GatewayDelivery)
+    func receive(_ frame: ScannedFrame, in message: UnsafeRawBufferPointer, delivery: GatewayDelivery)
 
     /// The connection changed state (connecting, ready, waiting to retry, stopped).
     func statusChanged(_ status: GatewayStatus)

@@ -4,9 +4,9 @@
 ///
 /// Thread-bound: one per connection, used on the service thread. A class so that the
 /// delivery closure may change `limit` or `reset()` it without an exclusivity conflict.
-final class MessageAssembler {
+package final class MessageAssembler {
     /// What one chunk completed.
-    enum Outcome {
+    package enum Outcome {
         /// The message is not complete yet.
         case incomplete
         /// A message over the limit ended; its bytes were dropped (total size given).
@@ -14,7 +14,7 @@ final class MessageAssembler {
     }
 
     /// Largest message accepted, in bytes.
-    var limit: Int
+    package var limit: Int
     private var buffer: [UInt8] = []
     private var isAssembling = false
     private var isDropping = false
@@ -23,7 +23,7 @@ final class MessageAssembler {
     /// Retained buffer capacity between messages; a bigger one is freed after use.
     private static let keptCapacity = 1 << 20
 
-    init(limit: Int) {
+    package init(limit: Int) {
         self.limit = limit
     }
 
@@ -35,7 +35,7 @@ final class MessageAssembler {
     ///   - deliver: called with each complete message within the limit; a chunk that is a
     ///     whole message is passed in place, without a copy (the fast path).
     /// - Returns: `.dropped` when an oversized message ended with this chunk.
-    func feed(_ chunk: UnsafeRawBufferPointer, isMessageEnd: Bool, deliver: (UnsafeRawBufferPointer) -> Void) -> Outcome {
+    package func feed(_ chunk: UnsafeRawBufferPointer, isMessageEnd: Bool, deliver: (UnsafeRawBufferPointer) -> Void) -> Outcome {
         if !isAssembling && !isDropping && isMessageEnd {
             if chunk.count > limit { return .dropped(size: chunk.count) }
             deliver(chunk)

@@ -71,10 +71,11 @@ package struct FrameNormalizer {
         case received
     }
 
-    /// Normalizes a frame already scanned (by the capture reader, with its wrapper), counting
-    /// it as one frame in.
+    /// Normalizes a frame already scanned (by the gateway client, or by the capture reader
+    /// with its wrapper), counting it as one frame in.
     ///
     /// - Parameters:
+    ///   - bytes: the bytes `frame` was scanned from; refused as oversized past `maximumFrameBytes`.
     ///   - time: `.received` makes `receivedAt` the event time whatever the payload says.
     @inline(__always)
     package mutating func normalize(
@@ -82,6 +83,10 @@ package struct FrameNormalizer {
         time: EventTime = .payload
     ) throws(FrameError) -> GovernanceEvent {
         counters.framesIn &+= 1
+        guard bytes.count <= maximumFrameBytes else {
+            counters.oversized &+= 1
+            throw FrameError(.oversized, at: maximumFrameBytes)
+        }
         var event = try normalizeScanned(frame, in: bytes, receivedAt: receivedAt)
         if case .received = time { event.at = receivedAt }
         return event

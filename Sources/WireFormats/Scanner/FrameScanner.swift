@@ -1,6 +1,7 @@
-/// The hot-path reader of gateway frames: one validating pass over the bytes that records
-/// the spans of only the fields normalization needs (`ScannedFrame`) and skips, but fully
-/// validates, everything else. Strings are not decoded here (see `FrameBytes`).
+/// The hot-path reader of gateway frames, and the only one on the live path: one validating
+/// pass over the bytes that records the spans of only the fields the gateway client's routing
+/// and normalization need (`ScannedFrame`) and skips, but fully validates, everything else.
+/// Strings are not decoded here (see `FrameBytes`).
 ///
 /// Malformed input (truncation, bad escapes or numbers, invalid UTF-8, raw control bytes,
 /// trailing bytes, nesting past `maximumDepth`) throws `FrameError` with the byte offset.
@@ -23,7 +24,7 @@ package struct FrameScanner {
     /// Scans one frame or wrapped capture record.
     ///
     /// - Parameter bytes: exactly one JSON object (surrounding whitespace allowed).
-    /// - Returns: the spans of the fields normalization uses.
+    /// - Returns: the spans of the fields routing and normalization use.
     /// - Throws: `FrameError` for malformed JSON or a top-level value that is not an object.
     @inline(__always)
     package static func scan(_ bytes: UnsafeRawBufferPointer) throws(FrameError) -> ScannedFrame {
@@ -106,6 +107,8 @@ package struct FrameScanner {
             let (keyStart, keyLength) = try readKey()
             switch keyLength {
             case 2 where keyIs("ts", keyStart, keyLength): frame.ts = try value(depth: depth)
+            case 2 where keyIs("id", keyStart, keyLength): frame.id = try value(depth: depth)
+            case 2 where keyIs("ok", keyStart, keyLength): frame.ok = try value(depth: depth)
             case 2 where isWrapper && keyIs("at", keyStart, keyLength): frame.at = try value(depth: depth)
             case 4 where keyIs("type", keyStart, keyLength): frame.type = try value(depth: depth)
             case 4 where keyIs("text", keyStart, keyLength): frame.text = try value(depth: depth)
@@ -140,6 +143,7 @@ package struct FrameScanner {
             let (keyStart, keyLength) = try readKey()
             switch keyLength {
             case 2 where keyIs("ts", keyStart, keyLength): frame.payloadTS = try value(depth: depth)
+            case 3 where keyIs("seq", keyStart, keyLength): frame.seq = try value(depth: depth)
             case 4 where keyIs("data", keyStart, keyLength):
                 if byte == UInt8(ascii: "{") {
                     let start = index
@@ -160,6 +164,7 @@ package struct FrameScanner {
                 } else {
                     frame.message = try value(depth: depth)
                 }
+            case 9 where keyIs("messageId", keyStart, keyLength): frame.messageID = try value(depth: depth)
             case 10 where keyIs("sessionKey", keyStart, keyLength): frame.sessionKey = try value(depth: depth)
             case 11 where keyIs("isHeartbeat", keyStart, keyLength): frame.isHeartbeat = try value(depth: depth)
             case 15 where keyIs("inputProvenance", keyStart, keyLength): try walkProvenance(depth: depth)

@@ -29,17 +29,21 @@ package struct FrameSpan: Sendable, Equatable {
     package var isPresent: Bool { kind != .absent && kind != .null }
 }
 
-/// The fields of one gateway frame (or one wrapped capture record) that normalization needs,
-/// as spans into the frame's bytes. Filled by `FrameScanner`; read with the frame's bytes
+/// The fields of one gateway frame (or one wrapped capture record) that the gateway client's
+/// routing and normalization need, as spans into the frame's bytes. Filled by `FrameScanner`; read with the frame's bytes
 /// through `FrameBytes`. Which fields exist is fixed here, so scanning allocates nothing.
 ///
 /// A plain value; any thread, but only meaningful together with the bytes it was scanned from.
 package struct ScannedFrame: Sendable {
-    // Top level of a frame (`type`, `event`, `payload`, `ts`; legacy `session_id`, `agent`,
-    // `text`) and of a capture wrapper (`source`, `at`, `data`). A wrapper's `data` object is
-    // scanned as a frame into these same fields: the two sets of keys do not overlap.
+    // Top level of a frame (`type`, `event`, `id`, `ok`, `payload`, `ts`; legacy `session_id`,
+    // `agent`, `text`) and of a capture wrapper (`source`, `at`, `data`). A wrapper's `data`
+    // object is scanned as a frame into these same fields: the two sets of keys do not overlap.
     package var type = FrameSpan.absent
     package var event = FrameSpan.absent
+    /// A request's or response's id (the gateway client matches answers to requests).
+    package var id = FrameSpan.absent
+    /// A response's `ok`.
+    package var ok = FrameSpan.absent
     package var payload = FrameSpan.absent
     package var ts = FrameSpan.absent
     package var sessionID = FrameSpan.absent
@@ -51,6 +55,10 @@ package struct ScannedFrame: Sendable {
 
     // `payload.*`
     package var runID = FrameSpan.absent
+    /// The run's frame number (the gateway client's duplicate and gap checks).
+    package var seq = FrameSpan.absent
+    /// A `session.message`'s id (the gateway client's duplicate check).
+    package var messageID = FrameSpan.absent
     package var stream = FrameSpan.absent
     package var payloadTS = FrameSpan.absent
     package var sessionKey = FrameSpan.absent

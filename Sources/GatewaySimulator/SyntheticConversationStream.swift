@@ -1,0 +1,111 @@
+import Gateway
+import Runtime
+
+/// An endless, realistic stream of OpenClaw event frames for load tests: conversations in
+/// which Primary, Secondary and Observer each run (lifecycle start, assistant deltas, a
+/// tool call, the final answer, lifecycle end) with per-run `seq` numbering, so a client
+/// sees no duplicates and no gaps.
+///
+/// A value type owned by whoever sends (the simulator's service thread).
+package struct SyntheticConversationStream: Sendable {
+    package var conversations: Int
+    package var deltasPerRun: Int
+    private var conversation = 0
+    private var cycle = 0
+    private var roleIndex = 0
+    private var step = 0
+    private var ts: Int64 = 1_767_225_600_000
+    private static let roles = ["primary", "secondary", "observer"]
+
+    /// Stamp each frame with the wall clock at generation (latency runs: a violation's
+    /// event time is then its send time); otherwise synthetic times 3 ms apart.
+    package var stampsWallClock = false
+
+    package init(conversations: Int = 1000, deltasPerRun: Int = 12, stampsWallClock: Bool = false) {
+        self.conversations = max(1, conversations)
+        self.deltasPerRun = deltasPerRun
+        self.stampsWallClock = stampsWallClock
+    }
+
+    /// Frames per run: start, deltas, tool (not for the observer), end, final chat.
+    private var stepsThisRun: Int { deltasPerRun + (roleIndex == 2 ? 3 : 4) }
+
+    /// Writes the next frame's bytes into `output` (cleared first). Built from byte pieces,
+    /// not string interpolation: the sender shares the machine with the client it measures.
+    package mutating func next(into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
+        let roleName = Self.roles[roleIndex]
+        let seq = Int64(step + 1)
+        ts = stampsWallClock ? WallClock.milliseconds() : ts + 3
+        let last = stepsThisRun - 1
+        func text(_ piece: StaticString) {
+            output.append(contentsOf: UnsafeRawBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+        }
+        func number(_ value: Int64) {
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var count = 0
+            var rest = value
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                repeat {
+                    buffer[19 - count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                    rest /= 10
+                    count += 1
+                } while rest > 0
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]))
+            }
+        }
+        func role() { output.append(contentsOf: roleName.utf8) }
+        func run() {
+            text("run-"); number(Int64(conversation)); text("-"); number(Int64(cycle)); text("-"); role()
+        }
+        func session() {
+            text("agent:"); role(); text(":discord:group:"); number(Int64(conversation))
+        }
+        func agentHead(_ stream: StaticString) {
+            text(#"{"type":"event","event":"agent","payload":{"runId":""#); run()
+            text(#"","seq":"#); number(seq)
+            text(#","stream":""#); text(stream)
+            text(#"","ts":"#); number(ts)
+            text(#","sessionKey":""#); session()
+            text(#"","data":"#)
+        }
+        if step == 0 {
+            agentHead("lifecycle")
+            text(#"{"phase":"start","startedAt":"#); number(ts); text("}}}")
+        } else if step <= deltasPerRun {
+            agentHead("assistant")
+            text(#"{"text":"Building on the previous answer","delta":" answer"}}}"#)
+        } else if step == deltasPerRun + 1 && roleIndex != 2 {
+            agentHead("tool")
+            text(#"{"phase":"start","name":"exec","toolCallId":"call-"#); run()
+            text(#"","args":{"command":"python3 audit_stub.py log --agent "#); role(); text(#""}}}}"#)
+        } else if step < last {
+            agentHead("lifecycle")
+            text(#"{"phase":"end","endedAt":"#); number(ts); text("}}}")
+        } else {
+            // The gateway emits the chat final on lifecycle end, with the next run seq.
+            text(#"{"type":"event","event":"chat","payload":{"runId":""#); run()
+            text(#"","sessionKey":""#); session()
+            text(#"","agentId":""#); role()
+            text(#"","seq":"#); number(seq)
+            text(#","state":"final","message":{"role":"assistant","content":[{"type":"text","text":""#); role()
+            text(" considered the incident and proposes step "); number(Int64(cycle))
+            text(#""}],"timestamp":"#); number(ts); text("}}}")
+        }
+        step += 1
+        if step == stepsThisRun {
+            step = 0
+            roleIndex += 1
+            if roleIndex == Self.roles.count {
+                roleIndex = 0
+                conversation += 1
+                if conversation == conversations {
+                    conversation = 0
+                    cycle += 1
+                }
+            }
+        }
+    }
+}
