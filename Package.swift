@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependencies point inward: CLI → Gateway / AuditStore → WireFormats → Governance.
 // Only LWSRuntime, Gateway, GatewaySimulator, Notifications and MetricsEndpoint import
-// CLibWebsockets (lws's client and server roles) and only AuditStore imports CSQLite.
+// CLibWebsockets (lws's client and server roles), only AuditStore imports CSQLite and only
+// Configuration CYAML.
 let package = Package(
     name: "moses-coordinator",
     products: [
@@ -11,9 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -27,6 +27,12 @@ let package = Package(
             path: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            path: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
         ),
         // The pure governance engine: events, roles, state, policy, rules. No I/O, no clock.
         .target(name: "Governance"),
@@ -75,7 +81,7 @@ let package = Package(
                 "Governance",
                 "WireFormats",
                 "Runtime",
-                .product(name: "Yams", package: "Yams"),
+                "CYAML",
             ]
         ),
         // sd_notify(3) without libsystemd: READY/STOPPING/WATCHDOG/STATUS datagrams.
@@ -167,11 +173,9 @@ let package = Package(
                 "Governance",
                 "Configuration",
                 "SystemdNotify",
-                "MosesFiles",
                 "WireFormats",
                 "Gateway",
                 "AuditStore",
-                "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

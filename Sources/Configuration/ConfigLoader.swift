@@ -1,11 +1,10 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Governance
 import Runtime
-import Yams
+
+/// The schema reader's short names for the composed YAML it reads.
+private typealias Node = YAMLNode
+private typealias Mark = YAMLMark
 
 /// The outcome of loading one configuration: the configuration when there is no error,
 /// and every error and warning found, in file order.
@@ -113,12 +112,9 @@ private final class SchemaReader {
     private func readDocument(_ text: String, into config: inout CoordinatorConfig) -> Bool {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            report(syntax: error)
-            return false
+            root = try YAMLComposer.compose(text)
         } catch {
-            diagnostics.append(ConfigDiagnostic(.error, .syntax, at: "", line: nil, column: nil, "the file is not valid YAML"))
+            report(syntax: error)
             return false
         }
         guard let root else { return true }  // an empty file: all defaults
@@ -158,7 +154,7 @@ private final class SchemaReader {
             if let value = map[secret] {
                 let mark = map.keyMark(secret) ?? value.mark
                 diagnostics.append(ConfigDiagnostic(
-                    .error, .inlineSecret, at: "gateway.\(secret)", line: mark?.line, column: mark?.column,
+                    .error, .inlineSecret, at: "gateway.\(secret)", line: mark.line, column: mark.column,
                     "a \(secret) may not be written into the configuration file; put it in a file readable only by the service user (mode 0640, group _moses-coordinator) and name that file in gateway.token_file"))
             }
         }
@@ -448,7 +444,7 @@ private final class SchemaReader {
                 error(.unknownKey, at: childPath, key, "unknown key \(Self.suggestion(for: name, among: keys))")
                 continue
             }
-            if let mark = key.mark { positions[childPath] = (mark.line, mark.column) }
+            positions[childPath] = (key.mark.line, key.mark.column)
             entries.keyNodes[name] = key
             entries.byKey[name] = value
             entries.pairs.append((key, value))
@@ -477,7 +473,8 @@ private final class SchemaReader {
 
     private func nonEmptyString(_ node: Node, at keyPath: String) -> String? {
         guard let text = string(node, at: keyPath) else { return nil }
-        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+        // Blank means only tabs and space separators (Foundation's `.whitespaces`).
+        guard !text.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }) else {
             error(.emptyValue, at: keyPath, node, "must not be empty")
             return nil
         }
@@ -500,7 +497,7 @@ private final class SchemaReader {
     }
 
     private func bool(_ node: Node, at keyPath: String) -> Bool? {
-        guard case .scalar(let scalar) = node, scalar.tagName == .bool, let value = Bool.construct(from: scalar) else {
+        guard case .scalar(let scalar) = node, scalar.tagName == .bool, let value = scalar.boolValue else {
             error(.wrongType, at: keyPath, node, "expected true or false, found \(Self.kind(of: node))")
             return nil
         }
@@ -513,7 +510,7 @@ private final class SchemaReader {
             error(.wrongType, at: keyPath, node, "expected a whole number, found \(Self.kind(of: node))")
             return nil
         }
-        guard let value = Int64.construct(from: scalar) else {
+        guard let value = scalar.int64Value else {
             error(.outOfRange, at: keyPath, node, "\(scalar.string.prefix(24)) is out of range \(range.lowerBound)…\(range.upperBound)")
             return nil
         }
@@ -527,7 +524,7 @@ private final class SchemaReader {
     private func real(_ node: Node, at keyPath: String, in range: ClosedRange<Double>) -> Double? {
         if rejectsBase60(node, at: keyPath) { return nil }
         guard case .scalar(let scalar) = node, scalar.tagName == .float || scalar.tagName == .int,
-              let value = Double.construct(from: scalar) ?? Int64.construct(from: scalar).map(Double.init) else {
+              let value = scalar.doubleValue ?? scalar.int64Value.map(Double.init) else {
             error(.wrongType, at: keyPath, node, "expected a number, found \(Self.kind(of: node))")
             return nil
         }
@@ -538,9 +535,9 @@ private final class SchemaReader {
         return value
     }
 
-    /// True (after reporting an error) for a YAML 1.1 base-60 number (`1:30:00`): Yams
-    /// multiplies its parts in plain `Int64` arithmetic, which traps once there are a dozen
-    /// of them, and no setting here is written that way.
+    /// True (after reporting an error) for a YAML 1.1 base-60 number (`1:30:00`): a dozen
+    /// parts multiplied out overflow 64 bits (Yams, the earlier reader, trapped on them), and
+    /// no setting here is written that way.
     private func rejectsBase60(_ node: Node, at keyPath: String) -> Bool {
         guard case .scalar(let scalar) = node, scalar.tagName == .int || scalar.tagName == .float,
               scalar.string.contains(":") else { return false }
@@ -571,32 +568,23 @@ private final class SchemaReader {
     // MARK: Reporting
 
     private func error(_ code: ConfigDiagnostic.Code, at keyPath: String, _ node: Node, _ reason: String) {
-        diagnostics.append(ConfigDiagnostic(.error, code, at: keyPath, line: node.mark?.line, column: node.mark?.column, reason))
+        diagnostics.append(ConfigDiagnostic(.error, code, at: keyPath, line: node.mark.line, column: node.mark.column, reason))
     }
 
     private func warning(_ code: ConfigDiagnostic.Code, at keyPath: String, _ node: Node, _ reason: String) {
-        diagnostics.append(ConfigDiagnostic(.warning, code, at: keyPath, line: node.mark?.line, column: node.mark?.column, reason))
+        diagnostics.append(ConfigDiagnostic(.warning, code, at: keyPath, line: node.mark.line, column: node.mark.column, reason))
     }
 
-    private func report(syntax error: YamlError) {
+    private func report(syntax error: YAMLError) {
         switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let reason = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            diagnostics.append(ConfigDiagnostic(.error, .syntax, at: "", line: mark.line, column: mark.column, reason))
-        case .reader(let problem, _, _, _):
-            diagnostics.append(ConfigDiagnostic(.error, .syntax, at: "", line: nil, column: nil, problem))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams refuses duplicate keys while composing, before the schema sees them.
-            // Its context text is the whole file, so only the names and the mark are used.
+        case .malformed(let reason, let mark):
+            diagnostics.append(ConfigDiagnostic(.error, .syntax, at: "", line: mark?.line, column: mark?.column, reason))
+        case .duplicateKeys(let duplicates, let mark):
+            // Duplicate keys are refused while composing, before the schema sees them.
             let names = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
             diagnostics.append(ConfigDiagnostic(
-                .error, .duplicateKey, at: duplicates.count == 1 ? duplicates[0] : "", line: context.mark.line,
-                column: context.mark.column, "\(names) set more than once in the same mapping; YAML keeps only one"))
-        default:
-            // Other cases belong to emitting, not parsing; their text may quote the input.
-            diagnostics.append(ConfigDiagnostic(.error, .syntax, at: "", line: nil, column: nil, "the file is not valid YAML"))
+                .error, .duplicateKey, at: duplicates.count == 1 ? duplicates[0] : "", line: mark.line,
+                column: mark.column, "\(names) set more than once in the same mapping; YAML keeps only one"))
         }
     }
 
@@ -606,7 +594,6 @@ private final class SchemaReader {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar):
             switch scalar.tagName {
             case .null: return "nothing (null)"
@@ -662,7 +649,7 @@ private final class SchemaReader {
     }
 
     private static func splitScheme(_ url: String) -> (String, Substring)? {
-        guard let range = url.range(of: "://") else { return nil }
+        guard let range = url.firstRange(of: "://") else { return nil }
         return (url[..<range.lowerBound].lowercased(), url[range.upperBound...])
     }
 
@@ -702,10 +689,4 @@ private final class SchemaReader {
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
-}
-
-extension Node.Scalar {
-    /// The resolved tag's name (`Tag.name` itself is internal to Yams).
-    /// Yams resolves implicit tags lazily, so ask the default resolver.
-    fileprivate var tagName: Tag.Name { Resolver.default.resolveTag(of: .scalar(self)) }
 }

@@ -71,8 +71,6 @@ final class SimulatorSession {
     var messagesSent = 0
     var scratch: [UInt8] = []
     var streamFrame: [UInt8] = []
-    var protocols: UnsafeMutablePointer<lws_protocols>?
-    var cStrings: [UnsafeMutablePointer<CChar>] = []
     lazy var stepTimer = LWSTimer { [unowned self] in self.runSteps() }
     lazy var tickTimer = LWSTimer { [unowned self] in self.tick() }
     lazy var paceTimer = LWSTimer { [unowned self] in
@@ -95,42 +93,23 @@ final class SimulatorSession {
         self.simulator = simulator
     }
 
-    deinit {
-        for string in cStrings { free(string) }
-        protocols?.deallocate()
-    }
-
     func run() {
         LWSLogging.configure(logger)
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        let name = strdup(Self.protocolName)!
-        cStrings.append(name)
-        table[0].name = UnsafePointer(name)
-        table[0].callback = gatewaySimulatorCallback
-        table[0].rx_buffer_size = 65_536
-        protocols = table
-        let interface = strdup("127.0.0.1")!
-        cStrings.append(interface)
-
-        var info = lws_context_creation_info()
-        info.port = Int32(configuration.port)
-        info.iface = UnsafePointer(interface)
-        info.protocols = UnsafePointer(table)
-        info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.fd_limit_per_thread = 64
+        let settings = LWSContextSettings(protocolName: Self.protocolName, callback: gatewaySimulatorCallback, user: self)
+        settings.protocolEntry[0].rx_buffer_size = 65_536
+        settings.info.port = Int32(configuration.port)
+        settings.info.iface = UnsafePointer(settings.cString("127.0.0.1"))
+        settings.info.fd_limit_per_thread = 64
         // lws reads at most this much per POLLIN (default 4096, ~17 frames): 64 KiB cuts the
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
-        info.pt_serv_buf_size = 65_536
+        settings.info.pt_serv_buf_size = 65_536
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
-            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
-            let certificateCopy = strdup(certificate)!, keyCopy = strdup(key)!
-            cStrings.append(contentsOf: [certificateCopy, keyCopy])
-            info.ssl_cert_filepath = UnsafePointer(certificateCopy)
-            info.ssl_private_key_filepath = UnsafePointer(keyCopy)
+            settings.info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            settings.info.ssl_cert_filepath = UnsafePointer(settings.cString(certificate))
+            settings.info.ssl_private_key_filepath = UnsafePointer(settings.cString(key))
         }
         let isCreated = simulator.thread.runContext(
-            &info,
+            settings,
             started: { context in
                 self.context = context
                 guard let vhost = lws_get_vhost_by_name(context, "default") else {
@@ -323,8 +302,7 @@ func gatewaySimulatorCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let raw = lws_context_user(lws_get_context(wsi)) else { return 0 }
-    let session = Unmanaged<SimulatorSession>.fromOpaque(raw).takeUnretainedValue()
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: SimulatorSession.self) else { return 0 }
     switch reason {
     case LWS_CALLBACK_ESTABLISHED:
         session.established(wsi)

@@ -10,7 +10,7 @@ package typealias LWSCallback = @convention(c) (
 
 /// What `lws_create_context` reads (`info`) and the memory its pointers point into: a
 /// one-protocol table and C copies of strings, which lws keeps using while the context
-/// lives. Pass `info` to `ServiceThread.runContext`.
+/// lives. Pass the settings to `ServiceThread.runContext`.
 ///
 /// Owned by the session that runs the context and kept until after the context is
 /// destroyed; thread-bound to that service thread. Freed in `deinit`.

@@ -36,16 +36,16 @@ package final class ServiceThread: Sendable {
         shared.withLock { $0.thread = thread }
     }
 
-    /// Service thread only: creates a context from `info`, publishes it, calls `started`,
+    /// Service thread only: creates a context from `settings`, publishes it, calls `started`,
     /// services it until `stop()` is asked (or lws fails), calls `stopping`, then unpublishes
-    /// and destroys it.
+    /// and destroys it. `settings` outlives the context, as lws keeps pointers into it.
     ///
     /// - Returns: false when lws could not create the context (neither closure is called).
     @discardableResult
     package func runContext(
-        _ info: inout lws_context_creation_info, started: (OpaquePointer) -> Void, stopping: (OpaquePointer) -> Void = { _ in }
+        _ settings: LWSContextSettings, started: (OpaquePointer) -> Void, stopping: (OpaquePointer) -> Void = { _ in }
     ) -> Bool {
-        guard let context = lws_create_context(&info) else { return false }
+        guard let context = lws_create_context(&settings.info) else { return false }
         created.add(1, ordering: .relaxed)
         publish(context)
         started(context)

@@ -118,7 +118,6 @@ final class MetricsSession {
     let server: MetricsServer
     /// Bodies to write, by connection.
     var pending: [OpaquePointer: [UInt8]] = [:]
-    private var cStrings: [UnsafeMutablePointer<CChar>] = []
 
     static let protocolName = "moses-metrics"
 
@@ -126,27 +125,14 @@ final class MetricsSession {
         self.server = server
     }
 
-    deinit { for string in cStrings { free(string) } }
-
     func run() {
         lws_set_log_level(LLL_ERR | LLL_WARN, nil)
-        let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        table.initialize(repeating: lws_protocols(), count: 2)
-        defer { table.deallocate() }
-        let name = strdup(Self.protocolName)!
-        let interface = strdup(server.host)!
-        cStrings += [name, interface]
-        table[0].name = UnsafePointer(name)
-        table[0].callback = metricsServerCallback
-
-        var info = lws_context_creation_info()
-        info.port = Int32(server.requestedPort)
-        info.iface = UnsafePointer(interface)
-        info.protocols = UnsafePointer(table)
         // Unretained: the thread holds this session until after lws_context_destroy.
-        info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.fd_limit_per_thread = 64
-        let isCreated = server.thread.runContext(&info, started: { context in
+        let settings = LWSContextSettings(protocolName: Self.protocolName, callback: metricsServerCallback, user: self)
+        settings.info.port = Int32(server.requestedPort)
+        settings.info.iface = UnsafePointer(settings.cString(server.host))
+        settings.info.fd_limit_per_thread = 64
+        let isCreated = server.thread.runContext(settings, started: { context in
             guard let vhost = lws_get_vhost_by_name(context, "default") else {
                 server.reportListening(on: -1)
                 server.thread.requestStop()
@@ -201,10 +187,9 @@ func metricsServerCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: MetricsSession.self) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let session = Unmanaged<MetricsSession>.fromOpaque(owner).takeUnretainedValue()
     switch reason {
     case LWS_CALLBACK_HTTP:
         let uri = input.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""

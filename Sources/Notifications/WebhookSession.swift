@@ -31,7 +31,7 @@ final class WebhookSession {
         // A few connections (one per attempt; a finished one may still be closing) plus
         // lws's internal pipe.
         settings.info.fd_limit_per_thread = 16
-        service.thread.runContext(&settings.info, started: start(on:), stopping: { _ in stopAttempts() })
+        service.thread.runContext(settings, started: start(on:), stopping: { _ in stopAttempts() })
         context = nil
         requests.removeAll()
         // Also after a normal stop: nothing serves attempts from here on. (Attempts of a

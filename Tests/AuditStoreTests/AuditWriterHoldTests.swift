@@ -25,12 +25,6 @@ import TestSupport
         return configuration
     }
 
-    static func response(_ index: Int) -> AuditRecord {
-        .response(ResponseRecord(
-            at: 1_763_990_000_000 + Int64(index), session: Fixtures.session("primary"), role: .primary,
-            runID: "run-r\(index)", textLength: 10, isAudited: true, source: .chatFinal))
-    }
-
     @Test func violationsEnqueuedWhileFullAreAllStoredOnceRoomReturns() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("store.db")
@@ -43,7 +37,7 @@ import TestSupport
             })
         for index in 0..<2_000 {
             #expect(writer.enqueue(.violation(Fixtures.violation(index))) == .accepted)
-            #expect(writer.enqueue(Self.response(index)) == .accepted)
+            #expect(writer.enqueue(Fixtures.response(index)) == .accepted)
         }
         #expect(waitUntil { writer.isDegraded })
         // The store is full: flush says so at once instead of waiting, and loses nothing.
@@ -82,7 +76,7 @@ import TestSupport
         configuration.holdCapacity = 150
         let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
         for index in 0..<300 {
-            _ = writer.enqueue(Self.response(index))
+            _ = writer.enqueue(Fixtures.response(index))
             if index % 3 == 0 { _ = writer.enqueue(.violation(Fixtures.violation(index))) }
         }
         #expect(waitUntil { writer.isDegraded && writer.counters.holdDropped > 0 })
@@ -97,37 +91,15 @@ import TestSupport
         #expect(counters.failedRecords == 0)
     }
 
-    /// A `.drop` writer of one-record batches whose first batch (`response(0)`) is stuck
-    /// on `blocker`'s write lock until the test rolls it back: its queue then holds exactly
-    /// what the test enqueues.
-    static func makeStuckDropWriter(
-        at path: String, queueCapacity: Int, violationReserve: Int
-    ) throws -> (writer: AuditWriter, blocker: Database) {
-        _ = try AuditDatabase.openWriter(path: path)
-        let blocker = try Database(path: path, mode: .writer)
-        try blocker.execute(sql: "BEGIN IMMEDIATE")
-        var configuration = AuditWriter.Configuration()
-        configuration.batchSize = 1
-        configuration.queueCapacity = queueCapacity
-        configuration.violationReserve = violationReserve
-        configuration.overflowPolicy = .drop
-        configuration.busyTimeoutMs = 60_000
-        let writer = try AuditWriter(path: path, configuration: configuration, logger: Fixtures.logger)
-        #expect(writer.enqueue(response(0)) == .accepted)
-        #expect(waitUntil { writer.queueDepth == 0 })  // taken into the stuck batch
-        return (writer, blocker)
-    }
-
     @Test func theDropPolicyNeverDropsAViolation() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let (writer, blocker) = try Self.makeStuckDropWriter(at: path, queueCapacity: 2, violationReserve: 3)
-        #expect(writer.enqueue(Self.response(1)) == .accepted)
-        #expect(writer.enqueue(Self.response(2)) == .accepted)
-        #expect(writer.enqueue(Self.response(3)) == .dropped)
+        let stuck = try StuckDropWriter(queueCapacity: 2, violationReserve: 3)
+        let writer = stuck.writer
+        #expect(writer.enqueue(Fixtures.response(1)) == .accepted)
+        #expect(writer.enqueue(Fixtures.response(2)) == .accepted)
+        #expect(writer.enqueue(Fixtures.response(3)) == .dropped)
         // Past the capacity violations take the reserve…
         for index in 0..<3 { #expect(writer.enqueue(.violation(Fixtures.violation(index))) == .accepted) }
-        #expect(writer.enqueue(Self.response(4)) == .dropped)
+        #expect(writer.enqueue(Fixtures.response(4)) == .dropped)
         // …and past the reserve they wait for room instead of being dropped.
         let lastResult = Mutex<AuditWriter.EnqueueResult?>(nil)
         let producer = ProducerThread {
@@ -138,12 +110,12 @@ import TestSupport
         // Proving a wait needs time: after 100 ms the producer must still be in `enqueue`.
         usleep(100_000)
         #expect(lastResult.withLock { $0 } == nil)
-        try blocker.execute(sql: "ROLLBACK")
+        try stuck.blocker.execute(sql: "ROLLBACK")
         #expect(waitUntil { lastResult.withLock { $0 } != nil })
         #expect(lastResult.withLock { $0 } == .accepted)
         producer.join()
         try writer.close()
-        let reader = try AuditDatabase.openReader(path: path)
+        let reader = try AuditDatabase.openReader(path: stuck.path)
         #expect(try reader.count("violations") == 4)
         #expect(try reader.count("responses") == 3)
         #expect(writer.counters.dropped == 2)
@@ -163,7 +135,7 @@ import TestSupport
             path: path, configuration: try Self.cappedConfiguration(path: path, spool: spool), logger: Fixtures.logger)
         for index in 0..<500 {
             _ = writer.enqueue(.violation(Fixtures.violation(index)))
-            _ = writer.enqueue(Self.response(index))
+            _ = writer.enqueue(Fixtures.response(index))
         }
         #expect(waitUntil { writer.isDegraded })
         try writer.close()  // spooled: not an error

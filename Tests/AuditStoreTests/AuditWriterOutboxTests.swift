@@ -35,14 +35,12 @@ import TestSupport
     /// The overflow policy drops observations, never an outbox update (a lost `delivered`
     /// would notify the operator twice): like a violation it takes the reserve.
     @Test func theDropPolicyNeverDropsAnOutboxUpdate() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let (writer, blocker) = try AuditWriterHoldTests.makeStuckDropWriter(at: path, queueCapacity: 1, violationReserve: 2)
-        #expect(writer.enqueue(AuditWriterHoldTests.response(1)) == .accepted)
-        #expect(writer.enqueue(AuditWriterHoldTests.response(2)) == .dropped)
-        #expect(writer.enqueue(.outbox(.suppressed(id: 1))) == .accepted)
-        try blocker.execute(sql: "ROLLBACK")
-        try writer.close()
-        #expect(writer.counters.dropped == 1)
+        let stuck = try StuckDropWriter(queueCapacity: 1, violationReserve: 2)
+        #expect(stuck.writer.enqueue(Fixtures.response(1)) == .accepted)
+        #expect(stuck.writer.enqueue(Fixtures.response(2)) == .dropped)
+        #expect(stuck.writer.enqueue(.outbox(.suppressed(id: 1))) == .accepted)
+        try stuck.blocker.execute(sql: "ROLLBACK")
+        try stuck.writer.close()
+        #expect(stuck.writer.counters.dropped == 1)
     }
 }

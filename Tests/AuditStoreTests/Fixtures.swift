@@ -22,6 +22,13 @@ enum Fixtures {
         SessionRef(sessionKey: "agent:\(agent):\(conversation)", agentID: agent, conversation: conversation)
     }
 
+    /// A primary's audited response, `index` ms after the violations' base time.
+    static func response(_ index: Int) -> AuditRecord {
+        .response(ResponseRecord(
+            at: 1_763_990_000_000 + Int64(index), session: session("primary"), role: .primary,
+            runID: "run-r\(index)", textLength: 10, isAudited: true, source: .chatFinal))
+    }
+
     /// One record of every kind.
     static func everyKind() -> [AuditRecord] {
         [

@@ -8,29 +8,28 @@ import TestSupport
     /// outcome, the database file is open once for writing (the writer's connection) and once
     /// read-only (the worker's), and the outcomes still reach the outbox.
     @Test func workerReadsReadOnlyAndWritesThroughTheWriter() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let receiver = LoopbackHTTPReceiver(status: 200)
-        defer { receiver.stop() }
+        let fixture = StoreAndWebhook(webhookStatus: 200)
+        defer { fixture.stop() }
         var writerConfiguration = AuditWriter.Configuration()
         writerConfiguration.notificationChannels = [.webhook]
-        let writer = try AuditWriter(path: path, configuration: writerConfiguration, logger: Fixtures.logger)
+        let writer = try AuditWriter(path: fixture.path, configuration: writerConfiguration, logger: Fixtures.logger)
         defer { try? writer.close() }
         let violations = (1...3).map { Fixtures.violation($0) }
         for violation in violations { _ = writer.enqueue(.violation(violation)) }
         try writer.flush()
-        #expect(OpenDescriptor.all(on: path).map(\.isWritable) == [true])
+        #expect(OpenDescriptor.all(on: fixture.path).map(\.isWritable) == [true])
 
         let worker = try DeliveryWorker(
-            path: path, configuration: Fixtures.fastConfiguration(webhookURL: receiver.url), logger: Fixtures.logger)
+            path: fixture.path, configuration: Fixtures.fastConfiguration(webhookURL: fixture.receiver.url),
+            logger: Fixtures.logger)
         try worker.start(writingThrough: writer)
         defer { worker.stop() }
         #expect(waitUntil { worker.outboxCounts.delivered == 3 })
-        #expect(receiver.acceptedBodies == violations.map(\.jsonLine))
+        #expect(fixture.receiver.acceptedBodies == violations.map(\.jsonLine))
         // The writer's and the worker's; descriptor numbers are reused, so count, don't order.
-        let open = OpenDescriptor.all(on: path)
+        let open = OpenDescriptor.all(on: fixture.path)
         #expect(open.count == 2 && open.filter(\.isWritable).count == 1, "open on the store: \(open)")
-        let rows = try Outbox(path: path).rows(of: "webhook")
+        let rows = try Outbox(path: fixture.path).rows(of: "webhook")
         #expect(rows.map(\.state) == [.delivered, .delivered, .delivered])
         #expect(rows.allSatisfy { $0.attempts == 1 && $0.deliveredAt != nil })
     }

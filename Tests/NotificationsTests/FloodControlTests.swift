@@ -1,6 +1,5 @@
 import AuditStore
 import Testing
-import TestSupport
 import WireFormats
 @testable import Notifications
 
@@ -9,27 +8,25 @@ import WireFormats
     /// four are held back and summarized as "suppressed 4 since T" when the window ends; another
     /// conversation is not held back.
     @Test func windowDeliversTheFirstAndASummaryOfTheRest() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let receiver = LoopbackHTTPReceiver(status: 200)
-        defer { receiver.stop() }
+        let fixture = StoreAndWebhook(webhookStatus: 200)
+        defer { fixture.stop() }
         let flood = (1...5).map { Fixtures.violation($0) }
         let other = Fixtures.violation(6, conversation: "discord:group:2")
-        try Fixtures.store(flood + [other], at: path, channels: [.webhook])
+        try Fixtures.store(flood + [other], at: fixture.path, channels: [.webhook])
 
         // Windows are forgotten two window lengths after they open; each outcome is a commit
         // on the writer's thread, so on a loaded machine 300 ms could pass before the last
         // row is suppressed. A second leaves room.
         let worker = try DeliveryWorker(
-            path: path, configuration: Fixtures.fastConfiguration(webhookURL: receiver.url, windowMs: 1_000),
+            path: fixture.path, configuration: Fixtures.fastConfiguration(webhookURL: fixture.receiver.url, windowMs: 1_000),
             logger: Fixtures.logger)
-        let writer = try Fixtures.writer(at: path)
+        let writer = try Fixtures.writer(at: fixture.path)
         defer { try? writer.close() }
         try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 3 })
         worker.stop()
 
-        let bodies = receiver.acceptedBodies
+        let bodies = fixture.receiver.acceptedBodies
         #expect(bodies.count == 3)
         #expect(Array(bodies.prefix(2)) == [flood[0].jsonLine, other.jsonLine])
         let summary = try #require(bodies.last)
@@ -42,27 +39,25 @@ import WireFormats
         #expect(counts.suppressed == 4 && counts.pending == 0 && counts.failed == 0)
         #expect(worker.counters.suppressed == 4 && worker.counters.summaries == 1)
         // History stays complete: every violation has its outbox row.
-        let rows = try Outbox(path: path).rows(of: "webhook")
+        let rows = try Outbox(path: fixture.path).rows(of: "webhook")
         #expect(rows.filter { $0.kind == .violation }.count == 6)
         #expect(rows.filter { $0.state == .summarized }.count == 4)
     }
 
     /// With the window at 0 nothing is suppressed.
     @Test func zeroWindowDeliversEverything() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let receiver = LoopbackHTTPReceiver(status: 200)
-        defer { receiver.stop() }
+        let fixture = StoreAndWebhook(webhookStatus: 200)
+        defer { fixture.stop() }
         let flood = (1...4).map { Fixtures.violation($0) }
-        try Fixtures.store(flood, at: path, channels: [.webhook])
+        try Fixtures.store(flood, at: fixture.path, channels: [.webhook])
         let worker = try DeliveryWorker(
-            path: path, configuration: Fixtures.fastConfiguration(webhookURL: receiver.url, windowMs: 0),
+            path: fixture.path, configuration: Fixtures.fastConfiguration(webhookURL: fixture.receiver.url, windowMs: 0),
             logger: Fixtures.logger)
-        let writer = try Fixtures.writer(at: path)
+        let writer = try Fixtures.writer(at: fixture.path)
         defer { try? writer.close() }
         try worker.start(writingThrough: writer)
         #expect(waitUntil { worker.outboxCounts.delivered == 4 })
         worker.stop()
-        #expect(receiver.acceptedBodies == flood.map(\.jsonLine))
+        #expect(fixture.receiver.acceptedBodies == flood.map(\.jsonLine))
     }
 }

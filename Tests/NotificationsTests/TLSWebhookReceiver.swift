@@ -56,7 +56,7 @@ final class TLSWebhookReceiver: Sendable {
         settings.info.options = UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
         settings.info.ssl_cert_filepath = UnsafePointer(settings.cString(certificatePath))
         settings.info.ssl_private_key_filepath = UnsafePointer(settings.cString(keyPath))
-        let isCreated = service.runContext(&settings.info, started: { context in
+        let isCreated = service.runContext(settings, started: { context in
             let port = lws_get_vhost_by_name(context, "default").map { Int(lws_get_vhost_listen_port($0)) } ?? -1
             shared.withLock { $0.port = port }
             if port < 0 { service.requestStop() }
@@ -86,10 +86,9 @@ func tlsWebhookReceiverCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+    guard let wsi, let receiver = LWSContextSettings.owner(of: wsi, as: TLSWebhookReceiver.self) else {
         return lws_callback_http_dummy(wsi, reason, user, input, length)
     }
-    let receiver = Unmanaged<TLSWebhookReceiver>.fromOpaque(owner).takeUnretainedValue()
     let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
     switch reason {
     case LWS_CALLBACK_HTTP:

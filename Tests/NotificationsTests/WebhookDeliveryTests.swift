@@ -13,40 +13,38 @@ import WireFormats
     /// The webhook is down (503), then up: every violation is delivered exactly once, in
     /// order, also across a restart of the worker with rows still pending.
     @Test func downThenUpDeliversEveryViolationOnceInOrderAcrossARestart() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("store.db")
-        let receiver = LoopbackHTTPReceiver(status: 503)
-        defer { receiver.stop() }
+        let fixture = StoreAndWebhook(webhookStatus: 503)
+        defer { fixture.stop() }
         let first = (1...5).map { Fixtures.violation($0) }
-        try Fixtures.store(first, at: path, channels: [.webhook])
+        try Fixtures.store(first, at: fixture.path, channels: [.webhook])
 
-        let configuration = Fixtures.fastConfiguration(webhookURL: receiver.url)
-        let worker = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
-        let writer = try Fixtures.writer(at: path)
+        let configuration = Fixtures.fastConfiguration(webhookURL: fixture.receiver.url)
+        let worker = try DeliveryWorker(path: fixture.path, configuration: configuration, logger: Fixtures.logger)
+        let writer = try Fixtures.writer(at: fixture.path)
         defer { try? writer.close() }
         try worker.start(writingThrough: writer)
-        #expect(waitUntil { receiver.requests.count >= 3 })
+        #expect(waitUntil { fixture.receiver.requests.count >= 3 })
         worker.stop()
         // While down, only the head of the channel was tried: order holds.
-        #expect(Set(receiver.requests.map(\.body)) == [first[0].jsonLine + "\n"])
-        #expect(receiver.acceptedBodies.isEmpty)
+        #expect(Set(fixture.receiver.requests.map(\.body)) == [first[0].jsonLine + "\n"])
+        #expect(fixture.receiver.acceptedBodies.isEmpty)
         #expect(worker.counters.retries >= 3)
 
         // Restart with the webhook up and more violations stored meanwhile.
-        receiver.status = 200
+        fixture.receiver.status = 200
         let second = (6...8).map { Fixtures.violation($0) }
-        try Fixtures.store(second, at: path, channels: [.webhook])
-        let restarted = try DeliveryWorker(path: path, configuration: configuration, logger: Fixtures.logger)
+        try Fixtures.store(second, at: fixture.path, channels: [.webhook])
+        let restarted = try DeliveryWorker(path: fixture.path, configuration: configuration, logger: Fixtures.logger)
         try restarted.start(writingThrough: writer)
         #expect(waitUntil { restarted.outboxCounts.delivered == 8 })
         restarted.stop()
 
-        #expect(receiver.acceptedBodies == (first + second).map(\.jsonLine))
-        let request = try #require(receiver.requests.last)
+        #expect(fixture.receiver.acceptedBodies == (first + second).map(\.jsonLine))
+        let request = try #require(fixture.receiver.requests.last)
         #expect(request.method == "POST")
         #expect(request.path == "/hook?token=secret")
         #expect(request.contentType == "application/json")
-        let outbox = try Outbox(path: path)
+        let outbox = try Outbox(path: fixture.path)
         let rows = try outbox.rows(of: NotificationChannel.webhook.rawValue)
         #expect(rows.count == 8)
         #expect(rows.allSatisfy { $0.state == .delivered && $0.deliveredAt != nil })

@@ -26,18 +26,10 @@ private func serviceThreadTestCallback(
         let service = ServiceThread()
         let state = Mutex<(threadName: String?, isStopping: Bool, isDestroyed: Bool)>((nil, false, false))
         service.start(name: "moses-lws-test") {
-            let name = strdup("moses-test")!
-            defer { free(name) }
-            let table = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-            table.initialize(repeating: lws_protocols(), count: 2)
-            defer { table.deallocate() }
-            table[0].name = UnsafePointer(name)
-            table[0].callback = serviceThreadTestCallback
-            var info = lws_context_creation_info()
-            info.port = CONTEXT_PORT_NO_LISTEN
-            info.protocols = UnsafePointer(table)
+            let settings = LWSContextSettings(protocolName: "moses-test", callback: serviceThreadTestCallback, user: service)
+            settings.info.port = CONTEXT_PORT_NO_LISTEN
             let isCreated = service.runContext(
-                &info,
+                settings,
                 started: { _ in state.withLock { $0.threadName = NamedThread.currentName } },
                 stopping: { _ in state.withLock { $0.isStopping = true } })
             state.withLock { $0.isDestroyed = isCreated }

@@ -66,7 +66,7 @@ package final class GatewayPipeline: GatewaySink {
     /// Records a daemon lifecycle fact (start, stop, reconnect, drop) in the store's ledger.
     package func recordDaemonEvent(_ kind: DaemonEvent.Kind, detail: String) {
         state.withLock { state in
-            _ = writer.enqueue(.daemon(DaemonEvent(at: Self.wallClockMilliseconds(), kind: kind, detail: detail, state: state.engine.state)))
+            _ = writer.enqueue(.daemon(DaemonEvent(at: WallClock.milliseconds(), kind: kind, detail: detail, state: state.engine.state)))
         }
     }
 
@@ -100,7 +100,7 @@ package final class GatewayPipeline: GatewaySink {
             state.delivered += 1
             if case .resync = delivery.origin { state.resynced += 1 }
             let event: GovernanceEvent
-            let receivedAt = state.receiveTime ?? Self.wallClockMilliseconds()
+            let receivedAt = state.receiveTime ?? WallClock.milliseconds()
             do {
                 event = try state.normalizer.normalize(scanned: frame, in: message, receivedAt: receivedAt)
             } catch {
@@ -134,7 +134,7 @@ package final class GatewayPipeline: GatewaySink {
     ///
     /// - Parameter ledgerPath: the ledger waited for; nil when none can help (none configured, legacy).
     package func setLedgerReadable(_ isReadable: Bool, ledgerPath: String?) {
-        let at = Self.wallClockMilliseconds()
+        let at = WallClock.milliseconds()
         let (isFirstWarning, statusToShowAgain) = state.withLock { state in
             let wasReadable = state.engine.isLedgerReadable
             state.capture?.append(.ledgerReadable, at: at, data: CaptureWriter.ledgerReadableData(isReadable))
@@ -187,7 +187,7 @@ package final class GatewayPipeline: GatewaySink {
             for audited in state.engine.takeLateAudits() { _ = writer.enqueue(.responseAudited(audited)) }
             enqueueFound(&state, revealedAt: nil)
             state.capture?.flush()
-            var counters = CountersSnapshot(at: Self.wallClockMilliseconds(), engine: state.engine.counters)
+            var counters = CountersSnapshot(at: WallClock.milliseconds(), engine: state.engine.counters)
             counters.values += state.normalizer.counters.metrics.filter { $0.name.hasSuffix("_rejected_values_total") }
             _ = writer.enqueue(.counters(counters))
         }
@@ -228,6 +228,4 @@ package final class GatewayPipeline: GatewaySink {
         }
         state.found.removeAll(keepingCapacity: true)
     }
-
-    package static func wallClockMilliseconds() -> Int64 { WallClock.milliseconds() }
 }

@@ -166,7 +166,7 @@ final class ClientSession {
         // poll round trips of a busy stream 16-fold. Allocated once per service thread.
         settings.info.pt_serv_buf_size = 65_536
         let isCreated = client.thread.runContext(
-            &settings.info,
+            settings,
             started: { context in
                 self.context = context
                 connect()
@@ -442,8 +442,7 @@ func gatewayClientCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
 ) -> Int32 {
-    guard let wsi, let raw = lws_context_user(lws_get_context(wsi)) else { return 0 }
-    let session = Unmanaged<ClientSession>.fromOpaque(raw).takeUnretainedValue()
+    guard let wsi, let session = LWSContextSettings.owner(of: wsi, as: ClientSession.self) else { return 0 }
     switch reason {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         session.established(wsi)

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Any JSON value, Codable (unlike WireFormats' order-keeping `JSONValue`), for the few places that carry opaque JSON through (history rows,
 /// scenario frames, RPC params). Not for the hot path.

@@ -44,7 +44,7 @@ enum LWSDialErrors {
 
     /// Reads a debug line; keeps the errno of "getsockopt fd N says err E".
     static func note(debugLine line: String) {
-        guard let says = line.range(of: marker), let fd = line.range(of: "getsockopt fd ") else { return }
+        guard let says = line.firstRange(of: marker), let fd = line.firstRange(of: "getsockopt fd ") else { return }
         let code = Int32(line[says.upperBound...].prefix { $0.isNumber }) ?? 0
         let descriptor = Int32(line[fd.upperBound...].prefix { $0.isNumber }) ?? -1
         guard code > 0 else { return }

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Base64url without padding (RFC 4648 §5), the encoding of `device.publicKey` and
 /// `device.signature` in the OpenClaw connect request.

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The server's first frame: `{"type":"event","event":"connect.challenge","payload":{"nonce","ts"}}`.
 package struct ConnectChallenge: Codable, Sendable, Equatable {

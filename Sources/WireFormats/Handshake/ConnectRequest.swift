@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The first request of every OpenClaw connection: `{"type":"req","id",..."method":"connect",
 /// "params":{...}}`.

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The parts of a successful connect (`res.payload.type == "hello-ok"`) a monitor keeps.
 package struct HelloOk: Codable, Sendable, Equatable {
