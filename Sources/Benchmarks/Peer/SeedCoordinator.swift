@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WireFormats
 
 /// The seed's Python coordinator, as printed on its skill page (the MO§ES "Moses
 /// Coordinator" page, saved in this project's `../shared/seed/`). The repository holds
@@ -39,18 +40,10 @@ enum SeedCoordinator {
         return script.joined(separator: "\n") + "\n"
     }
 
-    /// The first of `candidates` that can be read.
+    /// The first of `candidates` that can be read (the page is small: a few KiB).
     static func readPage(candidates: [String]) -> (path: String, text: String)? {
         for path in candidates {
-            guard let file = fopen(path, "re") else { continue }
-            defer { fclose(file) }
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = fread(&buffer, 1, buffer.count, file)
-                if count <= 0 { break }
-                bytes.append(contentsOf: buffer[..<count])
-            }
+            guard let bytes = try? DeviceIdentity.readFile(at: path) else { continue }
             return (path, String(decoding: bytes, as: UTF8.self))
         }
         return nil
