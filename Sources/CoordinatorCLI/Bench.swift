@@ -39,6 +39,24 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Megabytes of the ledger memory stage's one append (0 skips it).", valueName: "MB"))
         var ledgerAppendMB = 200
 
+        @Flag(help: "Only the peer bench: the seed's legacy stream played to our daemon (run --protocol legacy) and to the seed's Python coordinator, CPU per event and peak RSS of each.")
+        var peer = false
+
+        @Option(help: "Frames of the peer bench's legacy stream.")
+        var peerEvents = 300_000
+
+        @Option(help: "Sessions the peer bench's stream takes turns over.")
+        var peerSessions = 1_000
+
+        @Option(help: "Rounds of the peer bench (each receiver once a round; medians reported).")
+        var peerRounds = 3
+
+        @Option(help: ArgumentHelp("The seed's skill page to extract coordinator.py from (default: ../shared/seed/moses-coordinator-skill-page.txt).", valueName: "file"))
+        var seedPage: String?
+
+        @Option(help: ArgumentHelp("The Python that runs the seed; it needs the websockets package.", valueName: "path"))
+        var python = "python3"
+
         /// Runs one stage alone: how the ledger stages get a process of their own.
         @Option(help: .hidden)
         var stage: String?
@@ -51,6 +69,17 @@ extension MosesCoordinator {
                 case .ledgerAppendWithoutStore: try LedgerMemoryBenchmark.runAppendWithoutStore(megabytes: ledgerAppendMB)
                 case nil: throw ValidationError("unknown stage \(stage)")
                 }
+                return
+            }
+            if peer {
+                var options = PeerBenchmark.Options()
+                options.events = peerEvents
+                options.sessions = peerSessions
+                options.rounds = peerRounds
+                options.seedPage = seedPage
+                options.python = python
+                print("moses-coordinator bench --peer (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")
+                PeerBenchmark.run(options)
                 return
             }
             print("moses-coordinator bench (\(isDebugBuild ? "DEBUG build: figures are not representative" : "release build"))")

@@ -21,6 +21,11 @@ package struct SyntheticConversationStream: Sendable {
     /// event time is then its send time); otherwise synthetic times 3 ms apart.
     package var stampsWallClock = false
 
+    /// Speak the seed's toy protocol: one `session_update` response per frame, the
+    /// conversations taking turns, each in order Primary → Secondary → Observer (so the
+    /// stream breaks no sequence). The peer bench plays it to us and to the seed alike.
+    package var isLegacy = false
+
     package init(conversations: Int = 1000, deltasPerRun: Int = 12, stampsWallClock: Bool = false) {
         self.conversations = max(1, conversations)
         self.deltasPerRun = deltasPerRun
@@ -34,6 +39,7 @@ package struct SyntheticConversationStream: Sendable {
     /// not string interpolation: the sender shares the machine with the client it measures.
     package mutating func next(into output: inout [UInt8]) {
         output.removeAll(keepingCapacity: true)
+        if isLegacy { return nextLegacy(into: &output) }
         let roleName = Self.roles[roleIndex]
         let seq = Int64(step + 1)
         ts = stampsWallClock ? WallClock.milliseconds() : ts + 3
@@ -105,6 +111,37 @@ package struct SyntheticConversationStream: Sendable {
                     conversation = 0
                     cycle += 1
                 }
+            }
+        }
+    }
+
+    /// Each role's answer, distinct enough that Secondary never repeats Primary.
+    private static let legacyAnswers: [StaticString] = [
+        "proposes to restart the ingest worker first",
+        "checks the queue depth before any restart",
+        "records that both steps were logged",
+    ]
+
+    /// The next `{"type":"session_update","session_id":S,"agent":A,"text":T,"ts":ms}`.
+    private mutating func nextLegacy(into output: inout [UInt8]) {
+        ts = stampsWallClock ? WallClock.milliseconds() : ts + 3
+        let answer = Self.legacyAnswers[roleIndex]
+        output.append(contentsOf: #"{"type":"session_update","session_id":"s-"#.utf8)
+        output.append(contentsOf: String(conversation).utf8)
+        output.append(contentsOf: #"","agent":""#.utf8)
+        output.append(contentsOf: Self.roles[roleIndex].utf8)
+        output.append(contentsOf: #"","text":""#.utf8)
+        output.append(contentsOf: UnsafeRawBufferPointer(start: answer.utf8Start, count: answer.utf8CodeUnitCount))
+        output.append(contentsOf: #"","ts":"#.utf8)
+        output.append(contentsOf: String(ts).utf8)
+        output.append(0x7d)
+        conversation += 1
+        if conversation == conversations {
+            conversation = 0
+            roleIndex += 1
+            if roleIndex == Self.roles.count {
+                roleIndex = 0
+                cycle += 1
             }
         }
     }
