@@ -24,6 +24,9 @@ extension MosesCoordinator {
         @Option(help: "Records per transaction in the store stage (both the plain loop and the writer).")
         var storeBatch = 8_192
 
+        @Option(help: ArgumentHelp("The store stage's page cache per connection (default: the writer's).", valueName: "KiB"))
+        var storeCacheKib: Int?
+
         @Option(help: "Rows of the table the store stage's last-hour query runs over.")
         var queryRows = 2_000_000
 
@@ -61,6 +64,10 @@ extension MosesCoordinator {
         @Option(help: .hidden)
         var stage: String?
 
+        func validate() throws {
+            if let storeCacheKib, storeCacheKib < 1 { throw ValidationError("--store-cache-kib must be at least 1") }
+        }
+
         func run() throws {
             if let stage {
                 switch LedgerMemoryBenchmark.Stage(rawValue: stage) {
@@ -95,7 +102,7 @@ extension MosesCoordinator {
             ParseBenchmark.run(events: events, conversations: 10_000)
             EngineBenchmark.runEngineStage(events: events, conversations: 10_000)
             if storeRows > 0 {
-                print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory, batchSize: storeBatch))
+                print(try StoreBenchmark.run(rows: storeRows, queryRows: queryRows, directory: storeDirectory, batchSize: storeBatch, cacheSizeKiB: storeCacheKib))
             }
             LiveBenchmark.run(events: liveEvents)
         }

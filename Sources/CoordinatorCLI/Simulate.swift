@@ -54,7 +54,17 @@ extension MosesCoordinator {
         @Option(help: ArgumentHelp("Where {\"state\": …} steps write the governance state.", valueName: "path"), completion: .file())
         var state: String?
 
+        @Option(help: "Frames of a synthetic 1,000-conversation stream to send flat out once a client is ready (load and memory measurements; 0: none).")
+        var syntheticEvents = 0
+
+        @Option(help: "Milliseconds between the client becoming ready and the synthetic stream.")
+        var syntheticAfterMs = 1_000
+
         @OptionGroup var logOptions: LogOptions
+
+        func validate() throws {
+            if syntheticEvents < 0 || syntheticAfterMs < 0 { throw ValidationError("--synthetic-events and --synthetic-after-ms must not be negative") }
+        }
 
         func run() throws {
             var configuration = GatewaySimulatorConfiguration()
@@ -81,6 +91,14 @@ extension MosesCoordinator {
             var output = LineWriter(descriptor: 1, capacity: 0)
             output.write("listening on ws://127.0.0.1:\(boundPort)")
             if !steps.isEmpty { simulator.play(steps) }
+            if syntheticEvents > 0 {
+                // Polled on this thread, so that a signal still stops the wait at once.
+                while simulator.observations.readyClients < 1 || simulator.observations.requests["sessions.list"] == nil {
+                    if stopSignal.wait(timeoutMs: 1) != SignalPipe.timedOut { simulator.stop(); return }
+                }
+                if stopSignal.wait(timeoutMs: Int32(clamping: syntheticAfterMs)) != SignalPipe.timedOut { simulator.stop(); return }
+                simulator.blast(SyntheticConversationStream(conversations: 1000), count: syntheticEvents)
+            }
             _ = stopSignal.wait()
             simulator.stop()
         }

@@ -15,7 +15,7 @@ struct SimulatedGateway {
     /// Starts `simulate` with `scenario`. `ledgerFile` and `stateFile` name the files in the
     /// directory that the scenario's `ledger` and `state` steps write; without them the
     /// simulator is given none.
-    init(scenario: String, ledgerFile: String? = nil, stateFile: String? = nil) async throws {
+    init(scenario: String, ledgerFile: String? = nil, stateFile: String? = nil, arguments extra: [String] = []) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moses-simulated-\(UUID().uuidString)")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -27,6 +27,7 @@ struct SimulatedGateway {
         var arguments = ["simulate", "--port", "0", "--token-file", path("token"), "--scenario", path("scenario.jsonl")]
         if let ledgerFile { arguments += ["--ledger", path(ledgerFile)] }
         if let stateFile { arguments += ["--state", path(stateFile)] }
+        arguments += extra
         let simulator = try Child(arguments, in: directory, name: "simulate")
         self.simulator = simulator
         #expect(await RunCommandTests.waitUntil { simulator.stdout.contains("listening on") }, "simulate: \(simulator.stderr)")

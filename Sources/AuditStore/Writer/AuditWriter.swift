@@ -71,8 +71,10 @@ package final class AuditWriter: @unchecked Sendable {
         package var maxPageCount: Int?
         /// The writer connection's page cache in KiB (`PRAGMA cache_size = -N`). The
         /// per-conversation and per-agent indexes take a page per conversation in each batch;
-        /// keeping them cached saves a read per row. SQLite's default is 2 MiB.
-        package var cacheSizeKiB = 32 * 1024
+        /// keeping them cached saves a read per row. SQLite's default is 2 MiB. The writer's
+        /// CPU per row measured the same from 2 to 32 MiB (`bench --store-cache-kib`), and the
+        /// cache is most of the daemon's growth under load, so 8 MiB.
+        package var cacheSizeKiB = 8 * 1024
         /// When set, each violation is also appended to this MO§ES `audit_ledger.jsonl`
         /// (`MosesLedgerAppender`) after its batch commits and before `onDurable`. Off by
         /// default; the service turns it on from configuration.

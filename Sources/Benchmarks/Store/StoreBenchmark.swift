@@ -17,6 +17,8 @@ package enum StoreBenchmark {
     package struct Result: Sendable, CustomStringConvertible {
         package var rows: Int
         package var batchSize: Int
+        /// Each connection's page cache (`PRAGMA cache_size`).
+        package var cacheSizeKiB: Int
         /// Rows/s of `AuditBatchApplier` batches on the caller's thread (WAL + FULL).
         package var plainRowsPerSecond: Double
         /// Rows/s through `AuditWriter` (queue, writer thread, WAL + FULL), enqueue to close.
@@ -50,7 +52,7 @@ package enum StoreBenchmark {
                 "(wall \(ms(timing.wallSeconds)) s, cpu \(ms(timing.cpuSeconds)) s = \(rate(Double(rows) / timing.cpuSeconds)) rows per cpu-second)"
             }
             return """
-                store: \(rows) violations over \(conversations) conversations, batches of \(batchSize), WAL + synchronous=FULL
+                store: \(rows) violations over \(conversations) conversations, batches of \(batchSize), page cache \(cacheSizeKiB) KiB, WAL + synchronous=FULL
                   plain batched loop:  \(rate(plainRowsPerSecond)) rows/s \(cpu(plain)), violation + chained ledger row each
                   writer (queue+thread): \(rate(writerRowsPerSecond)) rows/s = \(Int((writerRatio * 100).rounded()))% of the plain loop \(cpu(writer))
                   bare INSERT (violations only, for scale): \(rate(bareInsertRowsPerSecond)) rows/s \(cpu(bare))
@@ -68,12 +70,14 @@ package enum StoreBenchmark {
     ///   - queryRows: rows of the table the query runs over (10,000,000 in the issue).
     ///   - directory: where the temporary databases go (same disk as the real store).
     ///   - batchSize: records per transaction for both the plain loop and the writer.
+    ///   - cacheSizeKiB: the page cache of every bench connection (the writer's default if nil).
     /// - Returns: the figures.
     /// - Throws: `DatabaseError`.
     package static func run(
         rows: Int, queryRows: Int = 10_000_000, directory: String, batchSize: Int = 1_000,
-        conversations: Int = 100
+        conversations: Int = 100, cacheSizeKiB: Int? = nil
     ) throws -> Result {
+        let cacheSizeKiB = cacheSizeKiB ?? AuditWriter.Configuration().cacheSizeKiB
         let records = makeViolations(count: rows, conversations: conversations).map(AuditRecord.violation)
         let counters = AuditWriter.Counters().named
 
@@ -82,7 +86,7 @@ package enum StoreBenchmark {
         removeDatabase(plainPath)
         defer { removeDatabase(plainPath) }
         let plainSeconds = try measure {
-            let database = try openWithWriterCache(path: plainPath)
+            let database = try openWithWriterCache(path: plainPath, cacheSizeKiB: cacheSizeKiB)
             let applier = AuditBatchApplier(database: database)
             var start = 0
             while start < records.count {
@@ -98,6 +102,7 @@ package enum StoreBenchmark {
         defer { removeDatabase(writerPath) }
         var configuration = AuditWriter.Configuration()
         configuration.batchSize = batchSize
+        configuration.cacheSizeKiB = cacheSizeKiB
         let writerSeconds = try measure {
             let writer = try AuditWriter(
                 path: writerPath, configuration: configuration, logger: Logger(label: "moses.bench.store"))
@@ -110,7 +115,7 @@ package enum StoreBenchmark {
         removeDatabase(barePath)
         defer { removeDatabase(barePath) }
         let bareSeconds = try measure {
-            let database = try openWithWriterCache(path: barePath)
+            let database = try openWithWriterCache(path: barePath, cacheSizeKiB: cacheSizeKiB)
             try insertViolationRows(count: rows, conversations: conversations, spanMs: 7 * 86_400_000, into: database, batchSize: batchSize)
         }
 
@@ -144,7 +149,7 @@ package enum StoreBenchmark {
         latencies.sort()
 
         return Result(
-            rows: rows, batchSize: batchSize,
+            rows: rows, batchSize: batchSize, cacheSizeKiB: cacheSizeKiB,
             plainRowsPerSecond: Double(rows) / plainSeconds.wallSeconds,
             writerRowsPerSecond: Double(rows) / writerSeconds.wallSeconds,
             bareInsertRowsPerSecond: Double(rows) / bareSeconds.wallSeconds,
@@ -234,9 +239,9 @@ package enum StoreBenchmark {
 
     /// A bench database opened as the writer opens its own, page cache included, so the
     /// plain and bare loops compare with the writer on equal terms.
-    private static func openWithWriterCache(path: String) throws -> Database {
+    private static func openWithWriterCache(path: String, cacheSizeKiB: Int) throws -> Database {
         let database = try AuditDatabase.openWriter(path: path)
-        try database.execute(sql: "PRAGMA cache_size = -\(AuditWriter.Configuration().cacheSizeKiB)")
+        try database.execute(sql: "PRAGMA cache_size = -\(cacheSizeKiB)")
         return database
     }
 

@@ -3,48 +3,54 @@ import WireFormats
 /// A set that forgets its oldest members past a capacity: the runs and messages already
 /// delivered, kept to drop replays without growing forever.
 ///
-/// Thread-bound value; O(1) per operation.
+/// Thread-bound value; O(1) per operation (amortized while it fills). It takes memory as
+/// members arrive, not for its capacity at start: an idle daemon keeps none.
 struct BoundedSet<Member: Hashable> {
     private var members: Set<Member> = []
-    private var order: [Member?]
+    private var order: [Member] = []
     private var next = 0
+    private let capacity: Int
 
     init(capacity: Int) {
-        order = Array(repeating: nil, count: capacity)
-        members.reserveCapacity(capacity)
+        precondition(capacity > 0)
+        self.capacity = capacity
     }
 
     func contains(_ member: Member) -> Bool { members.contains(member) }
+    /// Members remembered (at most the capacity).
+    var count: Int { order.count }
 
     mutating func insert(_ member: Member) {
         guard members.insert(member).inserted else { return }
-        if let evicted = order[next] { members.remove(evicted) }
+        guard order.count == capacity else { return order.append(member) }
+        members.remove(order[next])
         order[next] = member
-        next = (next + 1) % order.count
+        next = (next + 1) % capacity
     }
 }
 
 /// A dictionary that forgets its oldest keys past a capacity: the `seq` bookkeeping per run.
 ///
-/// Thread-bound value; O(1) per operation.
+/// Thread-bound value; O(1) per operation (amortized while it fills), memory as keys arrive.
 struct BoundedMap<Key: Hashable, Value> {
     private var values: [Key: Value] = [:]
-    private var order: [Key?]
+    private var order: [Key] = []
     private var next = 0
+    private let capacity: Int
 
     init(capacity: Int) {
-        order = Array(repeating: nil, count: capacity)
-        values.reserveCapacity(capacity)
+        precondition(capacity > 0)
+        self.capacity = capacity
     }
 
     func value(for key: Key) -> Value? { values[key] }
 
     mutating func set(_ value: Value, for key: Key) {
-        if values.updateValue(value, forKey: key) == nil {
-            if let evicted = order[next] { values.removeValue(forKey: evicted) }
-            order[next] = key
-            next = (next + 1) % order.count
-        }
+        guard values.updateValue(value, forKey: key) == nil else { return }
+        guard order.count == capacity else { return order.append(key) }
+        values.removeValue(forKey: order[next])
+        order[next] = key
+        next = (next + 1) % capacity
     }
 }
 
