@@ -100,18 +100,10 @@ package struct SyntheticConversationStream: Sendable {
             text(" considered the incident and proposes step "); number(Int64(cycle))
             text(#""}],"timestamp":"#); number(ts); text("}}}")
         }
-        step += 1
-        if step == stepsThisRun {
-            step = 0
-            roleIndex += 1
-            if roleIndex == Self.roles.count {
-                roleIndex = 0
-                conversation += 1
-                if conversation == conversations {
-                    conversation = 0
-                    cycle += 1
-                }
-            }
+        // Steps of a run, then roles, then conversations, then cycles, like an odometer.
+        let steps = stepsThisRun
+        if Self.carry(&step, at: steps), Self.carry(&roleIndex, at: Self.roles.count), Self.carry(&conversation, at: conversations) {
+            cycle += 1
         }
     }
 
@@ -135,14 +127,17 @@ package struct SyntheticConversationStream: Sendable {
         output.append(contentsOf: #"","ts":"#.utf8)
         output.append(contentsOf: String(ts).utf8)
         output.append(0x7d)
-        conversation += 1
-        if conversation == conversations {
-            conversation = 0
-            roleIndex += 1
-            if roleIndex == Self.roles.count {
-                roleIndex = 0
-                cycle += 1
-            }
+        // Every conversation hears one role before any hears the next.
+        if Self.carry(&conversation, at: conversations), Self.carry(&roleIndex, at: Self.roles.count) {
+            cycle += 1
         }
+    }
+
+    /// Adds one to `value`; at `limit` it goes back to 0 and returns true (the next one carries).
+    private static func carry(_ value: inout Int, at limit: Int) -> Bool {
+        value += 1
+        guard value == limit else { return false }
+        value = 0
+        return true
     }
 }

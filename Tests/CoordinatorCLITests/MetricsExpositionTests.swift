@@ -14,8 +14,7 @@ import TestSupport
         let run = try await gateway.startConnectedRun()
         defer { run.terminate() }
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
-        let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
-        let port = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let port = run.metricsPort
         let response = loopbackHTTPGet(port: port, path: "/metrics") ?? ""
         #expect(response.hasPrefix("HTTP/1.1 200"), "\(response.prefix(300))")
         let body = response.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")

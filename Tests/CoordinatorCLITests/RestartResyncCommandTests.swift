@@ -71,8 +71,7 @@ import TestSupport
         #expect(await RunCommandTests.waitUntil(seconds: 20) {
             (try? Self.query(database, "SELECT count(*) FROM responses")) == ["5"]
         }, "run2: \(second.stderr)")
-        let metricsLine = second.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
-        let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let metricsPort = second.metricsPort
         let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
         // Primary's (from the store), Secondary's and Observer's (the gateway lists them in
         // the active conversation); Primary's pre-stop answer left out.

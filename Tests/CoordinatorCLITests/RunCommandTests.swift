@@ -30,6 +30,12 @@ import TestSupport
         var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
         var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
 
+        /// The port from the "serving metrics" log line; 0 before it is written.
+        var metricsPort: Int {
+            let line = stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
+            return Int(line.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        }
+
         func terminate() {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
@@ -160,10 +166,9 @@ import TestSupport
         }) == ["sequence", "audit_before_response", "posture", "role", "mode", "drift", "ledger_integrity"])
 
         // /metrics answers with the engine's and the outbox's counters.
-        let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
-        let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let metricsPort = run.metricsPort
         let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
-        #expect(metrics.hasPrefix("HTTP/1.1 200"), "metrics: \(metrics.prefix(300)) line: \(metricsLine)")
+        #expect(metrics.hasPrefix("HTTP/1.1 200"), "metrics: \(metrics.prefix(300)) port: \(metricsPort)")
         #expect(metrics.contains("# TYPE moses_gateway_connected gauge"))
         #expect(metrics.contains("moses_gateway_connected 1"))
         for name in ["moses_store_batch_latency_seconds", "moses_store_queue_depth", "moses_outbox_pending",

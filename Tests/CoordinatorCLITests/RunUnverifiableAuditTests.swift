@@ -56,8 +56,7 @@ import TestSupport
 
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("MO§ES ledger not readable") && run.stderr.contains(ledger) }, "run: \(run.stderr)")
         #expect(await RunCommandTests.waitUntil { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
-        let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
-        let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let metricsPort = run.metricsPort
         func unverifiable() -> Int {
             let metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
             let line = metrics.split(separator: "\n").first { $0.hasPrefix("moses_engine_audits_unverifiable_total ") } ?? ""

@@ -15,8 +15,7 @@ import TestSupport
         let run = try RunCommandTests.Child(["run", "--config", gateway.configurationPath], in: gateway.directory, name: "run")
         defer { run.terminate() }
         #expect(await RunCommandTests.waitUntil(seconds: 30) { run.stderr.contains("serving metrics") }, "run: \(run.stderr)")
-        let metricsLine = run.stderr.split(separator: "\n").first { $0.contains("serving metrics") } ?? ""
-        let metricsPort = Int(metricsLine.components(separatedBy: "metrics.port=").last?.prefix(while: \.isNumber) ?? "") ?? 0
+        let metricsPort = run.metricsPort
         var metrics = ""
         #expect(await RunCommandTests.waitUntil(seconds: 60) {
             metrics = loopbackHTTPGet(port: metricsPort, path: "/metrics") ?? ""
