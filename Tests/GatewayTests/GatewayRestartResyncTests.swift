@@ -86,18 +86,9 @@ import Testing
         let port = try simulator.start()
         simulator.play(try Scenario(jsonLines: #"{"holdHistory":true}"#).steps)
         #expect(await waitUntil { simulator.observations.pendingSteps == 0 })
-        var configuration = GatewayClientConfiguration()
-        configuration.url = "ws://127.0.0.1:\(port)"
-        configuration.token = Harness.token
-        configuration.backoff = Harness.fastBackoff()
-        configuration.restartResync = Self.judged
-        let sink = RecordingSink()
-        let client = try GatewayClient(configuration: configuration, identity: DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()), sink: sink, logger: makeLogger())
-        client.start()
-        defer {
-            client.stop()
-            simulator.stop()
-        }
+        let harness = try Harness(started: simulator, port: port, client: { $0.restartResync = Self.judged })
+        defer { harness.stop() }
+        let client = harness.client, sink = harness.sink
         // Every request made and every answer but the histories received: then the live frame.
         func isQuiet() -> Bool { client.counters.snapshot.framesIn == simulator.observations.messagesSent }
         #expect(await waitUntil {
@@ -127,17 +118,9 @@ import Testing
         let port = try simulator.start()
         simulator.play(try Scenario(jsonLines: #"{"refuse":"sessions.list"}"#).steps)
         #expect(await waitUntil { simulator.observations.pendingSteps == 0 })
-        var configuration = GatewayClientConfiguration()
-        configuration.url = "ws://127.0.0.1:\(port)"
-        configuration.token = Harness.token
-        configuration.restartResync = Self.judged
-        let sink = RecordingSink()
-        let client = try GatewayClient(configuration: configuration, identity: DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()), sink: sink, logger: makeLogger())
-        client.start()
-        defer {
-            client.stop()
-            simulator.stop()
-        }
+        let harness = try Harness(started: simulator, port: port, client: { $0.restartResync = Self.judged })
+        defer { harness.stop() }
+        let client = harness.client, sink = harness.sink
         #expect(await waitUntil { sink.count(containing: "secondary while down") == 1 })
         #expect(sink.count(containing: "before the stop") == 0)
         #expect(simulator.observations.requests["chat.history"] == 2)

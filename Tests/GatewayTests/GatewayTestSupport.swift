@@ -78,8 +78,19 @@ struct Harness {
         logHandler: RecordingLogHandler? = nil,
         sink: RecordingSink = RecordingSink()
     ) throws {
-        simulator = GatewaySimulator(configuration: simulatorConfiguration, history: history, logger: makeLogger())
-        let port = try simulator.start()
+        let simulator = GatewaySimulator(configuration: simulatorConfiguration, history: history, logger: makeLogger())
+        try self.init(started: simulator, port: simulator.start(), client: configure, identity: identity, logHandler: logHandler, sink: sink)
+    }
+
+    /// A client for a simulator already started (and perhaps already playing steps).
+    init(
+        started simulator: GatewaySimulator, port: Int,
+        client configure: (inout GatewayClientConfiguration) -> Void = { _ in },
+        identity: DeviceIdentity? = DeviceIdentity(privateKey: Curve25519.Signing.PrivateKey()),
+        logHandler: RecordingLogHandler? = nil,
+        sink: RecordingSink = RecordingSink()
+    ) throws {
+        self.simulator = simulator
         var configuration = GatewayClientConfiguration()
         configuration.url = "ws://127.0.0.1:\(port)"
         configuration.token = Self.token
